@@ -1,0 +1,71 @@
+# Copyright (c) 2026 pbr.linux contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The thin layer between AnsibleModule and the engine, shared by every resource module."""
+
+from __future__ import annotations
+
+import traceback
+from typing import Any, Callable, Dict, Optional
+
+from ansible.module_utils.basic import AnsibleModule, missing_required_lib
+
+from ansible_collections.pbr.linux.plugins.module_utils import engine
+from ansible_collections.pbr.linux.plugins.module_utils.common import PbrError
+from ansible_collections.pbr.linux.plugins.module_utils.host import Host, etc_root
+from ansible_collections.pbr.linux.plugins.module_utils.tables import TableNames
+
+try:
+    import pyroute2  # noqa: F401  pylint: disable=unused-import
+
+    HAS_PYROUTE2 = True
+    PYROUTE2_ERROR: Optional[str] = None
+except ImportError:
+    HAS_PYROUTE2 = False
+    PYROUTE2_ERROR = traceback.format_exc()
+
+
+def resource_argument_spec(config_options: Dict[str, Any]) -> Dict[str, Any]:
+    return {
+        "config": {"type": "list", "elements": "dict", "options": config_options},
+        "state": {"type": "str", "default": "merged", "choices": list(engine.STATES)},
+        "namespace": {"type": "str"},
+        "running_config": {"type": "str"},
+    }
+
+
+def run_resource_module(
+    argument_spec: Dict[str, Any],
+    kind: engine.Kind[Any],
+    files_factory: Optional[Callable[[Host], Any]] = None,
+) -> None:
+    module = AnsibleModule(
+        argument_spec=argument_spec,
+        supports_check_mode=True,
+        required_if=[("state", "parsed", ("running_config",)), ("state", "rendered", ("config",))],
+        mutually_exclusive=[("config", "running_config")],
+    )
+    state = module.params["state"]
+    if state not in engine.OFFLINE_STATES and not HAS_PYROUTE2:
+        module.fail_json(msg=missing_required_lib("pyroute2 (Debian/Ubuntu: python3-pyroute2)"),
+                         exception=PYROUTE2_ERROR)
+    if state in ("merged", "replaced", "overridden") and not module.params["config"]:
+        if state != "overridden":
+            module.fail_json(msg=f"config: required with state={state}; expected a list of entries")
+    namespace = module.params["namespace"]
+    try:
+        result = engine.run(
+            kind,
+            state,
+            module.params["config"],
+            module.check_mode,
+            module._diff,
+            host_factory=lambda: Host(namespace),
+            resolver_factory=lambda host: TableNames(etc_root(host.namespace)),
+            running_config=module.params["running_config"],
+            files_factory=files_factory,
+        )
+    except PbrError as err:
+        module.fail_json(msg=err.msg, field=err.field, value=err.value)
+    for warning in result.pop("warnings", []):
+        module.warn(warning)
+    module.exit_json(**result)

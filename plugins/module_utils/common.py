@@ -1,0 +1,165 @@
+# Copyright (c) 2026 pbr.linux contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Shared vocabulary of the pbr.linux engine: errors, constants, value checks.
+
+Private to the collection: modules and other module_utils import it, users do not.
+Every check raises :class:`PbrError` with a message that names the field, the value
+and what was expected, so a module can fail the task before touching the host.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from typing import Any, Optional, Tuple, Union
+
+# The protocol number our rules and routes carry (FRA_PROTOCOL / rtm_protocol).
+# 242 is unassigned in the kernel's rtnetlink.h and in iproute2's rt_protos.
+PBR_PROTO = 242
+PBR_PROTO_NAME = "pbr"
+PBR_FILE_STEM = "pbr-linux"
+
+U32_MAX = 0xFFFFFFFF
+IFNAMSIZ = 16  # includes the trailing NUL: names are at most 15 characters
+
+FAMILIES = {"ipv4": 2, "ipv6": 10}
+FAMILY_NAMES = {2: "ipv4", 10: "ipv6"}
+
+# rtm_protocol numbers iproute2 knows without a file (lib/rt_names.c)
+BUILTIN_PROTOS = {
+    0: "unspec",
+    1: "redirect",
+    2: "kernel",
+    3: "boot",
+    4: "static",
+    8: "gated",
+    9: "ra",
+    10: "mrt",
+    11: "zebra",
+    12: "bird",
+    13: "dnrouted",
+    14: "xorp",
+    15: "ntk",
+    16: "dhcp",
+    18: "keepalived",
+    42: "babel",
+    99: "openr",
+    186: "bgp",
+    187: "isis",
+    188: "ospf",
+    189: "rip",
+    192: "eigrp",
+    PBR_PROTO: PBR_PROTO_NAME,
+}
+
+Network = Union[ipaddress.IPv4Network, ipaddress.IPv6Network]
+
+
+class PbrError(Exception):
+    """A problem the user can fix: bad input, a missing object, a refused change."""
+
+    def __init__(self, msg: str, field: Optional[str] = None, value: Any = None) -> None:
+        super().__init__(msg)
+        self.msg = msg
+        self.field = field
+        self.value = value
+
+
+def invalid(field: str, value: Any, expected: str) -> PbrError:
+    """Build the standard error: ``field: 'value' is not valid; expected ...``."""
+    return PbrError(f"{field}: {value!r} is not valid; expected {expected}", field, value)
+
+
+def proto_name(number: int) -> str:
+    return BUILTIN_PROTOS.get(number, str(number))
+
+
+def parse_int(field: str, value: Any, lo: int, hi: int, what: str = "an integer") -> int:
+    """Accept ints and decimal/hex strings; enforce lo..hi inclusive."""
+    if isinstance(value, bool):
+        raise invalid(field, value, f"{what} from {lo} to {hi}")
+    if isinstance(value, int):
+        num = value
+    elif isinstance(value, str):
+        text = value.strip()
+        try:
+            num = int(text, 16) if text.lower().startswith("0x") else int(text, 10)
+        except ValueError:
+            raise invalid(field, value, f"{what} from {lo} to {hi} (decimal or 0x hex)") from None
+    else:
+        raise invalid(field, value, f"{what} from {lo} to {hi}")
+    if not lo <= num <= hi:
+        raise invalid(field, value, f"{what} from {lo} to {hi}")
+    return num
+
+
+def parse_network(field: str, value: Any) -> Network:
+    """A prefix in CIDR notation (a bare address means a host prefix), host bits clear."""
+    if not isinstance(value, str) or not value.strip():
+        raise invalid(field, value, "an IPv4 or IPv6 prefix in CIDR notation, such as 192.0.2.0/24")
+    text = value.strip()
+    try:
+        net = ipaddress.ip_network(text, strict=False)
+    except ValueError:
+        raise invalid(field, value, "an IPv4 or IPv6 prefix in CIDR notation, such as 192.0.2.0/24") from None
+    if "/" in text and net.network_address != ipaddress.ip_interface(text).ip:
+        raise PbrError(
+            f"{field}: {value!r} has host bits set; expected the network address {net.with_prefixlen}",
+            field,
+            value,
+        )
+    return net
+
+
+def parse_address(field: str, value: Any) -> Union[ipaddress.IPv4Address, ipaddress.IPv6Address]:
+    if not isinstance(value, str):
+        raise invalid(field, value, "an IPv4 or IPv6 address")
+    try:
+        return ipaddress.ip_address(value.strip())
+    except ValueError:
+        raise invalid(field, value, "an IPv4 or IPv6 address") from None
+
+
+_IFNAME_BAD = re.compile(r"[\s/:]")
+
+
+def check_ifname(field: str, value: Any) -> str:
+    """Linux interface names: 1-15 bytes, no whitespace, '/' or ':', not '.' or '..'."""
+    if not isinstance(value, str) or not value:
+        raise invalid(field, value, "an interface name of 1 to 15 characters")
+    if len(value.encode()) >= IFNAMSIZ:
+        raise invalid(field, value, f"an interface name of at most {IFNAMSIZ - 1} characters")
+    if _IFNAME_BAD.search(value) or value in (".", ".."):
+        raise invalid(field, value, "an interface name without whitespace, '/' or ':'")
+    return value
+
+
+def parse_range(field: str, value: Any, lo: int, hi: int, what: str) -> Tuple[int, int]:
+    """A single number or 'a-b' / 'a:b' (or a two-item list); a <= b."""
+    expected = f"a {what} from {lo} to {hi}, or a range 'low-high'"
+    if isinstance(value, (list, tuple)) and len(value) == 2:
+        first, last = value
+    elif isinstance(value, int) and not isinstance(value, bool):
+        first = last = value
+    elif isinstance(value, str):
+        parts = re.split(r"[-:]", value.strip())
+        if len(parts) == 1:
+            first = last = parts[0]
+        elif len(parts) == 2:
+            first, last = parts
+        else:
+            raise invalid(field, value, expected)
+    else:
+        raise invalid(field, value, expected)
+    try:
+        a = parse_int(field, first, lo, hi, what)
+        b = parse_int(field, last, lo, hi, what)
+    except PbrError:
+        raise invalid(field, value, expected) from None
+    if a > b:
+        raise PbrError(f"{field}: {value!r} is a reversed range; expected low-high with low <= high", field, value)
+    return (a, b)
+
+
+def family_of(net: Any) -> int:
+    return 2 if net.version == 4 else 10

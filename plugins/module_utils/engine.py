@@ -1,0 +1,291 @@
+# Copyright (c) 2026 pbr.linux contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The one pipeline every pbr.linux resource module runs through.
+
+    parameters -> desired objects        (Kind.from_config: validated, normalised)
+    host       -> current objects        (Kind.read: same types, same normalisation)
+    desired vs current, by state -> Plan (ordered operations, native commands)
+    Plan -> check mode: report | apply: one ``ip -batch``, undone if a step fails
+    -> result: changed, commands, before/after, diff
+
+A resource type plugs in by subclassing :class:`Kind`; the state machine, ownership
+rules, rollback and result shape live here, once.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Any, Dict, Generic, Hashable, List, Optional, Sequence, TypeVar
+
+from ansible_collections.pbr.linux.plugins.module_utils.common import PbrError
+from ansible_collections.pbr.linux.plugins.module_utils.host import BatchError, Host, atomic_write, read_text
+
+T = TypeVar("T")
+
+STATES = ("merged", "replaced", "overridden", "deleted", "gathered", "rendered", "parsed")
+OFFLINE_STATES = ("rendered", "parsed")
+
+
+class Kind(Generic[T]):
+    """A resource type. Subclasses implement the small, type-specific pieces."""
+
+    noun = "object"
+
+    # identity -------------------------------------------------------------------------
+    def key(self, obj: T) -> Hashable:
+        """Equivalence: two objects with the same key are the same thing, whoever owns it."""
+        raise NotImplementedError
+
+    def slot(self, obj: T) -> Hashable:
+        """The kernel's identity: two objects in one slot cannot coexist (a replace)."""
+        return self.key(obj)
+
+    def group(self, obj: T) -> Hashable:
+        """What ``replaced`` is scoped by (priority for rules, table for routes)."""
+        raise NotImplementedError
+
+    def owned(self, obj: T) -> bool:
+        raise NotImplementedError
+
+    def sort_key(self, obj: T) -> Any:
+        raise NotImplementedError
+
+    # notation -------------------------------------------------------------------------
+    def argv(self, action: str, obj: T) -> List[str]:
+        """``ip`` arguments (without ``ip``) for add / delete / replace."""
+        raise NotImplementedError
+
+    def show(self, obj: T) -> str:
+        """One line as the ``ip ... show`` command prints it (for diffs)."""
+        raise NotImplementedError
+
+    def to_config(self, obj: T) -> Dict[str, Any]:
+        raise NotImplementedError
+
+    def describe(self, obj: T) -> str:
+        return self.show(obj)
+
+    def section(self, obj: T) -> str:
+        """Heading of the ``show`` listing this object belongs in (one per family/table)."""
+        return ""
+
+    # I/O ------------------------------------------------------------------------------
+    def from_config(self, config: Sequence[Dict[str, Any]], resolver: Any) -> List[T]:
+        raise NotImplementedError
+
+    def parse(self, text: str) -> List[T]:
+        raise NotImplementedError
+
+    def read(self, host: Host) -> List[T]:
+        raise NotImplementedError
+
+    def validate_on_host(self, desired: Sequence[T], host: Host) -> None:
+        """Checks that need the host (devices exist, ...). Raise PbrError."""
+
+
+@dataclass
+class Op(Generic[T]):
+    action: str  # add | delete | replace
+    obj: T
+    old: Optional[T] = None
+
+    def inverse(self) -> "Op[T]":
+        if self.action == "add":
+            return Op("delete", self.obj)
+        if self.action == "delete":
+            return Op("add", self.obj)
+        if self.old is None:
+            return Op("delete", self.obj)
+        return Op("replace", self.old, self.obj)
+
+
+@dataclass
+class FileChange:
+    """A file we own that has to hold ``content`` (written before the netlink batch)."""
+
+    path: str
+    content: str
+
+    def command(self) -> str:
+        return f"# write {self.path}"
+
+
+@dataclass
+class Plan(Generic[T]):
+    ops: List[Op[T]] = field(default_factory=list)
+    files: List[FileChange] = field(default_factory=list)
+    after: List[T] = field(default_factory=list)
+    warnings: List[str] = field(default_factory=list)
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.ops or self.files)
+
+
+def make_plan(kind: Kind[T], desired: Sequence[T], current: Sequence[T], state: str) -> Plan[T]:
+    """Compare desired with current for one state; never plans a change to a foreign object."""
+    plan: Plan[T] = Plan()
+    by_key: Dict[Hashable, List[T]] = {}
+    by_slot: Dict[Hashable, List[T]] = {}
+    for obj in current:
+        by_key.setdefault(kind.key(obj), []).append(obj)
+        by_slot.setdefault(kind.slot(obj), []).append(obj)
+
+    wanted: Dict[Hashable, T] = {}
+    slots_seen: Dict[Hashable, T] = {}
+    for obj in desired:
+        k, s = kind.key(obj), kind.slot(obj)
+        if k in wanted:
+            continue
+        if s in slots_seen:
+            raise PbrError(
+                f"config: {kind.describe(slots_seen[s])!r} and {kind.describe(obj)!r} are the same "
+                f"{kind.noun} for the kernel; expected one entry per {kind.noun}",
+                "config",
+                kind.to_config(obj),
+            )
+        wanted[k] = obj
+        slots_seen[s] = obj
+
+    removed: List[T] = []
+    if state == "deleted":
+        targets = list(wanted.values())
+        if targets:
+            for want in targets:
+                for obj in by_key.get(kind.key(want), []):
+                    if kind.owned(obj):
+                        removed.append(obj)
+                    else:
+                        plan.warnings.append(
+                            f"{kind.noun} {kind.describe(obj)!r} is not owned by pbr.linux: left in place"
+                        )
+        else:
+            removed = [obj for obj in current if kind.owned(obj)]
+        plan.ops = [Op("delete", obj) for obj in removed]
+    else:
+        replaced_slots = set()
+        for k, want in wanted.items():
+            if k in by_key:
+                continue
+            occupants = by_slot.get(kind.slot(want), [])
+            if occupants:
+                old = occupants[0]
+                if not kind.owned(old):
+                    raise PbrError(
+                        f"config: {kind.describe(want)!r} would replace {kind.describe(old)!r}, which "
+                        f"pbr.linux does not own; remove it first or change the {kind.noun}",
+                        "config",
+                        kind.to_config(want),
+                    )
+                plan.ops.append(Op("replace", want, old))
+                replaced_slots.add(kind.slot(want))
+            else:
+                plan.ops.append(Op("add", want))
+        if state in ("replaced", "overridden"):
+            groups = {kind.group(w) for w in wanted.values()}
+            for obj in current:
+                if not kind.owned(obj) or kind.key(obj) in wanted or kind.slot(obj) in replaced_slots:
+                    continue
+                if state == "overridden" or kind.group(obj) in groups:
+                    removed.append(obj)
+                    plan.ops.append(Op("delete", obj))
+        elif state != "merged":
+            raise PbrError(f"state: {state!r} is not valid here", "state", state)
+
+    gone = {id(o) for o in removed} | {id(op.old) for op in plan.ops if op.old is not None}
+    after = [o for o in current if id(o) not in gone] + [op.obj for op in plan.ops if op.action != "delete"]
+    plan.after = sorted(after, key=kind.sort_key)
+    return plan
+
+
+def commands(kind: Kind[T], plan: Plan[T]) -> List[str]:
+    out = [f.command() for f in plan.files]
+    out += ["ip " + " ".join(kind.argv(op.action, op.obj)) for op in plan.ops]
+    return out
+
+
+def apply_plan(kind: Kind[T], plan: Plan[T], host: Host) -> None:
+    """Write our files, then run the ops in one ``ip -batch``; undo done ops on failure."""
+    for change in plan.files:
+        if read_text(change.path) != change.content:
+            atomic_write(change.path, change.content)
+    argvs = [kind.argv(op.action, op.obj) for op in plan.ops]
+    try:
+        host.run_batch(argvs)
+    except BatchError as err:
+        undo = [op.inverse() for op in reversed(plan.ops[: err.done])]
+        rollback = ""
+        if undo:
+            try:
+                host.run_batch([kind.argv(op.action, op.obj) for op in undo], force=True)
+                rollback = f"; the {len(undo)} operation(s) done before it were undone"
+            except BatchError as again:
+                rollback = f"; undoing the {len(undo)} earlier operation(s) also failed: {again.stderr}"
+        failed = plan.ops[err.done] if err.done < len(plan.ops) else None
+        what = f"`ip {' '.join(kind.argv(failed.action, failed.obj))}`" if failed else "the batch"
+        raise PbrError(f"the kernel refused {what}: {err.stderr}{rollback}") from None
+
+
+def show_text(kind: Kind[T], objs: Sequence[T]) -> str:
+    """Objects as ``ip ... show`` prints them, under one ``# ip ... show`` heading per section."""
+    lines: List[str] = []
+    heading = None
+    for obj in sorted(objs, key=kind.sort_key):
+        if kind.section(obj) != heading:
+            heading = kind.section(obj)
+            if heading:
+                lines.append(f"# {heading}")
+        lines.append(kind.show(obj))
+    return "".join(line + "\n" for line in lines)
+
+
+def run(
+    kind: Kind[T],
+    state: str,
+    config: Optional[Sequence[Dict[str, Any]]],
+    check_mode: bool,
+    diff: bool,
+    host_factory: Any,
+    resolver_factory: Any,
+    running_config: Optional[str] = None,
+    files_factory: Any = None,
+) -> Dict[str, Any]:
+    """Run one task end to end and return the module result (without ``failed``)."""
+    started = time.monotonic()
+    result: Dict[str, Any] = {"changed": False}
+    if state == "parsed":
+        if running_config is None:
+            raise PbrError("running_config: required with state=parsed", "running_config", None)
+        result["parsed"] = [kind.to_config(o) for o in kind.parse(running_config)]
+        return result
+    if state == "rendered":
+        desired = kind.from_config(config or [], None)
+        result["rendered"] = ["ip " + " ".join(kind.argv("add", o)) for o in desired]
+        return result
+
+    host: Host = host_factory()
+    try:
+        desired = kind.from_config(config or [], resolver_factory(host)) if state != "gathered" else []
+        current = kind.read(host)
+        if state == "gathered":
+            result["gathered"] = [kind.to_config(o) for o in sorted(current, key=kind.sort_key)]
+            return result
+        kind.validate_on_host(desired, host)
+        plan = make_plan(kind, desired, current, state)
+        if plan.ops and files_factory is not None:
+            plan.files = files_factory(host)
+        result["changed"] = plan.changed
+        result["commands"] = commands(kind, plan)
+        result["before"] = [kind.to_config(o) for o in sorted(current, key=kind.sort_key)]
+        result["after"] = [kind.to_config(o) for o in plan.after]
+        if plan.warnings:
+            result["warnings"] = plan.warnings
+        if diff:
+            result["diff"] = {"before": show_text(kind, current), "after": show_text(kind, plan.after)}
+        if plan.changed and not check_mode:
+            apply_plan(kind, plan, host)
+    finally:
+        host.close()
+    result["engine_seconds"] = round(time.monotonic() - started, 4)
+    return result

@@ -1,0 +1,182 @@
+# Copyright (c) 2026 pbr.linux contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Access to one host's network stack: the root namespace or a named one.
+
+Reads go through a pyroute2 netlink socket opened *inside* the target namespace
+(setns on this thread, open the socket, switch back: the socket keeps its namespace,
+and no helper process is spawned, whatever the pyroute2 version). Writes go through
+``ip [-n NS] -batch -`` with exactly the commands the plan shows, so what check mode
+reports is literally what apply runs. Files follow ``ip netns exec``'s view of /etc.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import os
+import re
+import subprocess
+import tempfile
+from typing import Any, Callable, List, Optional, Sequence, Tuple
+
+from ansible_collections.pbr.linux.plugins.module_utils.common import PbrError, invalid
+
+CLONE_NEWNET = 0x40000000
+NETNS_RUN_DIR = "/run/netns"
+_NS_NAME = re.compile(r"^[A-Za-z0-9_.-]{1,255}$")
+
+
+def check_namespace_name(value: Optional[str]) -> Optional[str]:
+    if value is None:
+        return None
+    if not isinstance(value, str) or not _NS_NAME.match(value) or value in (".", ".."):
+        raise invalid("namespace", value, "a network namespace name as listed by `ip netns list`")
+    return value
+
+
+def etc_root(namespace: Optional[str]) -> str:
+    """Where /etc/iproute2 is for commands run in ``namespace`` (as ip netns exec sees it)."""
+    if namespace and os.path.isdir(os.path.join("/etc/netns", namespace, "iproute2")):
+        return os.path.join("/etc/netns", namespace)
+    return "/etc"
+
+
+def _setns(fd: int) -> None:
+    libc = ctypes.CDLL(None, use_errno=True)
+    if libc.setns(fd, CLONE_NEWNET) != 0:
+        err = ctypes.get_errno()
+        raise OSError(err, os.strerror(err))
+
+
+class BatchError(Exception):
+    """``ip -batch`` stopped: ``done`` commands had succeeded before ``failed``."""
+
+    def __init__(self, done: int, failed: Optional[str], stderr: str) -> None:
+        super().__init__(stderr)
+        self.done = done
+        self.failed = failed
+        self.stderr = stderr
+
+
+class Host:
+    """One network namespace of the managed host."""
+
+    def __init__(self, namespace: Optional[str] = None, ip_bin: str = "ip") -> None:
+        self.namespace = check_namespace_name(namespace)
+        self.ip_bin = ip_bin
+        self._ipr: Any = None
+        if self.namespace and not os.path.exists(os.path.join(NETNS_RUN_DIR, self.namespace)):
+            raise PbrError(
+                f"namespace: {self.namespace!r} does not exist; expected a network namespace "
+                "listed by `ip netns list` (pbr.linux never creates one)",
+                "namespace",
+                self.namespace,
+            )
+
+    # -- netlink -------------------------------------------------------------------
+    def ipr(self) -> Any:
+        if self._ipr is None:
+            from pyroute2 import IPRoute  # imported late: modules check for it first
+
+            if not self.namespace:
+                self._ipr = IPRoute()
+            else:
+                own = os.open("/proc/self/ns/net", os.O_RDONLY)
+                target = os.open(os.path.join(NETNS_RUN_DIR, self.namespace), os.O_RDONLY)
+                try:
+                    _setns(target)
+                    try:
+                        self._ipr = IPRoute()
+                    finally:
+                        _setns(own)
+                finally:
+                    os.close(own)
+                    os.close(target)
+        return self._ipr
+
+    def close(self) -> None:
+        if self._ipr is not None:
+            self._ipr.close()
+            self._ipr = None
+
+    def link_names(self) -> List[str]:
+        return [link.get_attr("IFLA_IFNAME") for link in self.ipr().get_links()]
+
+    # -- ip -batch --------------------------------------------------------------------
+    def ip_prefix(self) -> List[str]:
+        return [self.ip_bin] + (["-n", self.namespace] if self.namespace else [])
+
+    def run_batch(self, commands: Sequence[Sequence[str]], force: bool = False) -> None:
+        """Run commands (argv lists *without* the leading ``ip``) via ``ip -batch``.
+
+        Consecutive commands sharing their global options (``-4``/``-6``) go in one batch.
+        On failure raises BatchError with the number of commands that did succeed.
+        """
+        done = 0
+        for opts, lines in _group_by_options(commands):
+            text = "".join(" ".join(_quote(a) for a in line) + "\n" for line in lines)
+            argv = self.ip_prefix() + list(opts) + (["-force"] if force else []) + ["-batch", "-"]
+            proc = subprocess.run(argv, input=text, capture_output=True, text=True, check=False)  # noqa: S603
+            if proc.returncode != 0:
+                if force:
+                    raise BatchError(done, None, proc.stderr.strip())
+                match = re.search(r"Command failed -:(\d+)", proc.stderr)
+                ok = int(match.group(1)) - 1 if match else 0
+                failed = " ".join(list(opts) + list(lines[ok])) if ok < len(lines) else None
+                raise BatchError(done + ok, failed, _first_error(proc.stderr))
+            done += len(lines)
+
+    def ip_cmd(self, args: Sequence[str]) -> str:
+        proc = subprocess.run(self.ip_prefix() + list(args), capture_output=True, text=True, check=False)  # noqa: S603
+        if proc.returncode != 0:
+            raise PbrError(f"`ip {' '.join(args)}` failed: {proc.stderr.strip()}")
+        return proc.stdout
+
+
+def _first_error(stderr: str) -> str:
+    lines = [ln for ln in stderr.strip().splitlines() if not ln.startswith("Command failed")]
+    return lines[0] if lines else stderr.strip()
+
+
+def _quote(arg: str) -> str:
+    return arg if arg and not re.search(r"[\s\"'\\]", arg) else '"' + arg.replace('"', '\\"') + '"'
+
+
+def _group_by_options(commands: Sequence[Sequence[str]]) -> List[Tuple[Tuple[str, ...], List[Sequence[str]]]]:
+    groups: List[Tuple[Tuple[str, ...], List[Sequence[str]]]] = []
+    for cmd in commands:
+        n = 0
+        while n < len(cmd) and cmd[n].startswith("-"):
+            n += 1
+        opts, rest = tuple(cmd[:n]), cmd[n:]
+        if groups and groups[-1][0] == opts:
+            groups[-1][1].append(rest)
+        else:
+            groups.append((opts, [rest]))
+    return groups
+
+
+def atomic_write(path: str, content: str, mode: int = 0o644) -> None:
+    """Write ``content`` to ``path`` through a temp file and rename (directories created)."""
+    directory = os.path.dirname(path)
+    os.makedirs(directory, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=".pbr-", dir=directory)
+    try:
+        with os.fdopen(fd, "w") as handle:
+            handle.write(content)
+        os.chmod(tmp, mode)
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+
+
+def read_text(path: str) -> Optional[str]:
+    try:
+        with open(path) as handle:
+            return handle.read()
+    except FileNotFoundError:
+        return None
+
+
+Runner = Callable[[Sequence[Sequence[str]]], None]
