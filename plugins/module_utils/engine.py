@@ -83,6 +83,13 @@ class Kind(Generic[T]):
     def validate_on_host(self, desired: Sequence[T], host: Host) -> None:
         """Checks that need the host (devices exist, ...). Raise PbrError."""
 
+    def apply(self, plan: "Plan[T]", host: Host) -> None:
+        """Carry out a plan. Default: our files, then one ``ip -batch`` with undo on failure.
+
+        A backend with its own transactions (``nft -f``, ``iptables-restore``) overrides this.
+        """
+        apply_plan(self, plan, host)
+
 
 @dataclass
 class Op(Generic[T]):
@@ -284,7 +291,7 @@ def run(
         if diff:
             result["diff"] = {"before": show_text(kind, current), "after": show_text(kind, plan.after)}
         if plan.changed and not check_mode:
-            apply_plan(kind, plan, host)
+            kind.apply(plan, host)
     finally:
         host.close()
     result["engine_seconds"] = round(time.monotonic() - started, 4)
