@@ -35,6 +35,5 @@ options:
     type: str
 requirements:
   - python3 >= 3.9 on the managed host
-  - pyroute2 >= 0.7.2 on the managed host (Debian/Ubuntu package C(python3-pyroute2)), except for the offline states
-  - iproute2 (the C(ip) command) on the managed host
+  - iproute2 (the C(ip) command) on the managed host; no Python library beyond the standard one
 """

@@ -4,24 +4,14 @@
 
 from __future__ import annotations
 
-import traceback
 from typing import Any, Callable, Dict, Optional
 
-from ansible.module_utils.basic import AnsibleModule, missing_required_lib
+from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.pbr.linux.plugins.module_utils import engine
 from ansible_collections.pbr.linux.plugins.module_utils.common import PbrError
 from ansible_collections.pbr.linux.plugins.module_utils.host import Host, etc_root
 from ansible_collections.pbr.linux.plugins.module_utils.tables import TableNames
-
-try:
-    import pyroute2  # noqa: F401  pylint: disable=unused-import
-
-    HAS_PYROUTE2 = True
-    PYROUTE2_ERROR: Optional[str] = None
-except ImportError:
-    HAS_PYROUTE2 = False
-    PYROUTE2_ERROR = traceback.format_exc()
 
 
 def resource_argument_spec(config_options: Dict[str, Any]) -> Dict[str, Any]:
@@ -45,9 +35,6 @@ def run_resource_module(
         mutually_exclusive=[("config", "running_config")],
     )
     state = module.params["state"]
-    if state not in engine.OFFLINE_STATES and not HAS_PYROUTE2:
-        module.fail_json(msg=missing_required_lib("pyroute2 (Debian/Ubuntu: python3-pyroute2)"),
-                         exception=PYROUTE2_ERROR)
     if state in ("merged", "replaced", "overridden") and not module.params["config"]:
         if state != "overridden":
             module.fail_json(msg=f"config: required with state={state}; expected a list of entries")

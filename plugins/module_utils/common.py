@@ -99,16 +99,18 @@ def parse_network(field: str, value: Any) -> Network:
         raise invalid(field, value, "an IPv4 or IPv6 prefix in CIDR notation, such as 192.0.2.0/24")
     text = value.strip()
     try:
+        return ipaddress.ip_network(text)
+    except ValueError:
+        pass
+    try:
         net = ipaddress.ip_network(text, strict=False)
     except ValueError:
         raise invalid(field, value, "an IPv4 or IPv6 prefix in CIDR notation, such as 192.0.2.0/24") from None
-    if "/" in text and net.network_address != ipaddress.ip_interface(text).ip:
-        raise PbrError(
-            f"{field}: {value!r} has host bits set; expected the network address {net.with_prefixlen}",
-            field,
-            value,
-        )
-    return net
+    raise PbrError(
+        f"{field}: {value!r} has host bits set; expected the network address {net.with_prefixlen}",
+        field,
+        value,
+    )
 
 
 def parse_address(field: str, value: Any) -> Union[ipaddress.IPv4Address, ipaddress.IPv6Address]:

@@ -2,9 +2,9 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """Access to one host's network stack: the root namespace or a named one.
 
-Reads go through a pyroute2 netlink socket opened *inside* the target namespace
-(setns on this thread, open the socket, switch back: the socket keeps its namespace,
-and no helper process is spawned, whatever the pyroute2 version). Writes go through
+Reads go through an rtnetlink socket opened *inside* the target namespace (setns on
+this thread, open the socket, switch back: the socket keeps its namespace, and no
+helper process is spawned) and the small decoder in netlink.py. Writes go through
 ``ip [-n NS] -batch -`` with exactly the commands the plan shows, so what check mode
 reports is literally what apply runs. Files follow ``ip netns exec``'s view of /etc.
 """
@@ -14,14 +14,17 @@ from __future__ import annotations
 import ctypes
 import os
 import re
+import socket
 import subprocess
 import tempfile
 from typing import Any, Callable, List, Optional, Sequence, Tuple
 
+from ansible_collections.pbr.linux.plugins.module_utils import netlink
 from ansible_collections.pbr.linux.plugins.module_utils.common import PbrError, invalid
 
 CLONE_NEWNET = 0x40000000
 NETNS_RUN_DIR = "/run/netns"
+NETNS_ETC_DIR = "/etc/netns"
 _NS_NAME = re.compile(r"^[A-Za-z0-9_.-]{1,255}$")
 
 
@@ -33,11 +36,14 @@ def check_namespace_name(value: Optional[str]) -> Optional[str]:
     return value
 
 
-def etc_root(namespace: Optional[str]) -> str:
-    """Where /etc/iproute2 is for commands run in ``namespace`` (as ip netns exec sees it)."""
-    if namespace and os.path.isdir(os.path.join("/etc/netns", namespace, "iproute2")):
-        return os.path.join("/etc/netns", namespace)
-    return "/etc"
+def etc_root(namespace: Optional[str], etc: str = "/etc", netns_etc: str = NETNS_ETC_DIR) -> str:
+    """Where /etc/iproute2 is for commands run in ``namespace`` (as ip netns exec sees it).
+
+    ``etc`` and ``netns_etc`` (the roots for /etc and /etc/netns) are overridable for tests.
+    """
+    if namespace and os.path.isdir(os.path.join(netns_etc, namespace, "iproute2")):
+        return os.path.join(netns_etc, namespace)
+    return etc
 
 
 def _setns(fd: int) -> None:
@@ -64,6 +70,7 @@ class Host:
         self.namespace = check_namespace_name(namespace)
         self.ip_bin = ip_bin
         self._ipr: Any = None
+        self._sock: Optional[socket.socket] = None
         if self.namespace and not os.path.exists(os.path.join(NETNS_RUN_DIR, self.namespace)):
             raise PbrError(
                 f"namespace: {self.namespace!r} does not exist; expected a network namespace "
@@ -73,33 +80,50 @@ class Host:
             )
 
     # -- netlink -------------------------------------------------------------------
-    def ipr(self) -> Any:
-        if self._ipr is None:
-            from pyroute2 import IPRoute  # imported late: modules check for it first
+    def in_namespace(self, make: Callable[[], Any]) -> Any:
+        """Call ``make`` with this thread switched into the namespace, then switch back.
 
-            if not self.namespace:
-                self._ipr = IPRoute()
-            else:
-                own = os.open("/proc/self/ns/net", os.O_RDONLY)
-                target = os.open(os.path.join(NETNS_RUN_DIR, self.namespace), os.O_RDONLY)
-                try:
-                    _setns(target)
-                    try:
-                        self._ipr = IPRoute()
-                    finally:
-                        _setns(own)
-                finally:
-                    os.close(own)
-                    os.close(target)
+        Sockets keep the namespace they were created in, and /proc/sys/net files the one
+        they were opened in, so reads need no helper process.
+        """
+        if not self.namespace:
+            return make()
+        own = os.open("/proc/self/ns/net", os.O_RDONLY)
+        target = os.open(os.path.join(NETNS_RUN_DIR, self.namespace), os.O_RDONLY)
+        try:
+            _setns(target)
+            try:
+                return make()
+            finally:
+                _setns(own)
+        finally:
+            os.close(own)
+            os.close(target)
+
+    def netlink(self) -> socket.socket:
+        """An rtnetlink socket in this namespace (see netlink.py for the dump reader)."""
+        if self._sock is None:
+            self._sock = self.in_namespace(netlink.open_socket)
+        return self._sock
+
+    def ipr(self) -> Any:
+        """A pyroute2 IPRoute in this namespace (used by tests as an independent oracle)."""
+        if self._ipr is None:
+            from pyroute2 import IPRoute
+
+            self._ipr = self.in_namespace(IPRoute)
         return self._ipr
 
     def close(self) -> None:
         if self._ipr is not None:
             self._ipr.close()
             self._ipr = None
+        if self._sock is not None:
+            self._sock.close()
+            self._sock = None
 
     def link_names(self) -> List[str]:
-        return [link.get_attr("IFLA_IFNAME") for link in self.ipr().get_links()]
+        return [name for name in netlink.link_names(self.netlink()).values() if name]
 
     # -- ip -batch --------------------------------------------------------------------
     def ip_prefix(self) -> List[str]:

@@ -4,6 +4,8 @@
 
 from __future__ import annotations
 
+import os
+import re
 import shlex
 import socket
 from dataclasses import dataclass, replace
@@ -24,9 +26,17 @@ from ansible_collections.pbr.linux.plugins.module_utils.common import (
     parse_range,
     proto_name,
 )
+from ansible_collections.pbr.linux.plugins.module_utils import netlink
 from ansible_collections.pbr.linux.plugins.module_utils.engine import FileChange, Kind
 from ansible_collections.pbr.linux.plugins.module_utils.host import Host, etc_root, read_text
-from ansible_collections.pbr.linux.plugins.module_utils.tables import TableNames, own_protos_file, proto_names
+from ansible_collections.pbr.linux.plugins.module_utils.tables import (
+    USR_ROOT,
+    TableNames,
+    check_table_name,
+    own_protos_file,
+    parse_id_name,
+    proto_names,
+)
 
 ACTIONS = {"lookup": 1, "goto": 2, "nop": 3, "blackhole": 6, "unreachable": 7, "prohibit": 8}
 ACTION_NAMES = {v: k for k, v in ACTIONS.items()}
@@ -76,15 +86,29 @@ class Rule:
 
 # ---------------------------------------------------------------------------- normalise
 def _ipproto(field: str, value: Any) -> int:
+    # 0 is "any protocol" to the kernel, which stores no selector for it: not a value we can keep.
+    expected = "an IP protocol name (tcp, udp, icmp, ...) or a number from 1 to 255"
     if isinstance(value, str) and not value.strip().isdigit():
         name = value.strip().lower()
         if name in IPPROTO_NAMES:
             return IPPROTO_NAMES[name]
         try:
-            return socket.getprotobyname(name)
+            num = socket.getprotobyname(name)
         except OSError:
-            raise invalid(field, value, "an IP protocol name (tcp, udp, icmp, ...) or a number from 0 to 255") from None
-    return parse_int(field, value, 0, 255, "an IP protocol number")
+            raise invalid(field, value, expected) from None
+        if not 1 <= num <= 255:
+            raise invalid(field, value, expected)
+        return num
+    return parse_int(field, value, 1, 255, "an IP protocol number")
+
+
+def _tos(field: str, value: Any, family: int) -> int:
+    tos = parse_int(field, value, 0, 255, "a TOS value")
+    if tos & 0x3:
+        raise invalid(field, value, "a TOS/DSCP byte with the two ECN bits clear (a multiple of 4)")
+    if family == 2 and tos & ~0x1C:
+        raise invalid(field, value, "an IPv4 TOS value of 0x4, 0x8, 0x10 or their sums (the kernel allows only 0x1c)")
+    return tos
 
 
 def normalise(entry: Dict[str, Any], where: str, tables: Optional[TableNames], need_priority: bool = True) -> Rule:
@@ -121,7 +145,8 @@ def normalise(entry: Dict[str, Any], where: str, tables: Optional[TableNames], n
                 value,
             )
         family = fam
-        nets[name] = net
+        if net.prefixlen:  # a /0 prefix is "all": the kernel stores no address for it
+            nets[name] = net
     if family is None:
         family = FAMILIES["ipv4"]
     maxlen = 32 if family == 2 else 128
@@ -154,6 +179,9 @@ def normalise(entry: Dict[str, Any], where: str, tables: Optional[TableNames], n
         fwmask = parse_int(f("fwmask"), entry["fwmask"], 0, U32_MAX, "a mask")
     if fwmark is not None and fwmask is None:
         fwmask = U32_MAX
+    if fwmark == 0 and fwmask == 0:  # matches every packet, and the kernel stores no mark selector for it
+        name = "fwmask" if given("fwmask") else "fwmark"
+        raise invalid(f(name), entry[name], "a non-zero mask with mark 0 (0/0 matches every packet; omit fwmark)")
 
     action = entry.get("action") or "lookup"
     if action not in ACTIONS:
@@ -167,10 +195,10 @@ def normalise(entry: Dict[str, Any], where: str, tables: Optional[TableNames], n
         raw = entry["table"]
         if tables is not None:
             table = tables.resolve(f("table"), raw)
-        elif isinstance(raw, int) or (isinstance(raw, str) and raw.strip().isdigit()):
+        elif isinstance(raw, int) or (isinstance(raw, str) and re.match(r"^\s*(0x[0-9a-fA-F]+|\d+)\s*$", raw)):
             table = parse_int(f("table"), raw, 1, U32_MAX, "a table number")
         else:
-            table = str(raw)
+            table = check_table_name(f("table"), raw)
     elif given("table"):
         raise invalid(f("table"), entry["table"], f"no table with action {action} (only with lookup)")
     if action == "goto":
@@ -198,7 +226,7 @@ def normalise(entry: Dict[str, Any], where: str, tables: Optional[TableNames], n
         priority=priority,
         src=nets["from"].with_prefixlen if "from" in nets else None,
         dst=nets["to"].with_prefixlen if "to" in nets else None,
-        tos=parse_int(f("tos"), entry["tos"], 0, 255, "a TOS value") if given("tos") else 0,
+        tos=_tos(f("tos"), entry["tos"], family) if given("tos") else 0,
         fwmark=fwmark,
         fwmask=fwmask,
         iif=check_ifname(f("iif"), entry["iif"]) if given("iif") else None,
@@ -220,9 +248,10 @@ def _range_text(r: Range, sep: str = "-") -> str:
     return str(r[0]) if r[0] == r[1] else f"{r[0]}{sep}{r[1]}"
 
 
-def _mark_text(rule: Rule) -> str:
+def _mark_text(rule: Rule, show: bool = True) -> str:
     mark = f"{rule.fwmark:#x}" if rule.fwmark else "0"
-    if rule.fwmask is not None and rule.fwmask != U32_MAX:
+    # ``ip rule add fwmark 0`` sends no mask and the kernel then keeps no mark selector at all
+    if rule.fwmask is not None and (rule.fwmask != U32_MAX or (not rule.fwmark and not show)):
         mark += f"/{rule.fwmask:#x}"
     return mark
 
@@ -246,7 +275,7 @@ def selector_tokens(rule: Rule, show: bool) -> List[str]:
     if rule.tos:
         out += ["tos", f"{rule.tos:#x}"]
     if rule.fwmark is not None:
-        out += ["fwmark", _mark_text(rule)]
+        out += ["fwmark", _mark_text(rule, show)]
     if rule.iif:
         out += ["iif", rule.iif]
     if rule.oif:
@@ -294,17 +323,29 @@ def render_show(rule: Rule, table_name: Any = str, protos: Optional[Dict[int, st
 
 # ---------------------------------------------------------------------------- parse
 _PREFIX_WORDS = {"from": "from", "to": "to"}
+_HEADING = re.compile(r"^\s*#\s*ip\s+(?:(-4|-6)\s+)?(?:-\S+\s+)*ru(?:le)?\s+(?:show|list|ls)?\s*$")
 _SKIP = {"[detached]", "[unresolved]", "l3mdev"}
 
 
-def parse_line(line: str) -> Optional[Rule]:
-    """One line of ``ip rule show`` or the arguments of ``ip rule add`` -> Rule (offline)."""
+def _dsfield_names(etc: str = "/etc", usr: str = USR_ROOT) -> Dict[str, int]:
+    """Names ``ip rule show`` prints for tos values (rt_dsfield: AF11, EF, CS1, ...)."""
+    text = read_text(os.path.join(etc, "iproute2", "rt_dsfield"))
+    if text is None:
+        text = read_text(os.path.join(usr, "iproute2", "rt_dsfield")) or ""
+    return {name: num for num, name in parse_id_name(text)}
+
+
+def parse_line(line: str, family: Optional[int] = None) -> Optional[Rule]:
+    """One line of ``ip rule show`` or the arguments of ``ip rule add`` -> Rule (offline).
+
+    ``family`` is the family of the listing the line comes from (``ip -6 rule show`` lines do
+    not say), used when the line has no address and no ``-4``/``-6`` of its own.
+    """
     words = shlex.split(line.strip(), comments=True)
     if not words:
         return None
     if words[0] == "ip":
         words = words[1:]
-    family: Optional[int] = None
     while words and words[0].startswith("-"):
         family = {"-4": 2, "-6": 10}.get(words[0], family)
         words = words[1:]
@@ -347,7 +388,9 @@ def parse_line(line: str) -> Optional[Rule]:
         elif w in ("proto", "protocol"):
             protocol = int(nxt) if nxt.isdigit() else _proto_number(nxt)
         elif w in ("tos", "dsfield"):
-            entry["tos"] = nxt
+            entry["tos"] = _dsfield_names().get(nxt, nxt)
+        elif w == "ipproto" and nxt.startswith("ipproto-"):  # how ip shows a number /etc/protocols lacks
+            entry["ipproto"] = nxt.split("-", 1)[1]
         elif w in ("fwmark", "iif", "oif", "uidrange", "ipproto", "sport", "dport", "suppress_prefixlength"):
             entry[w] = nxt
         elif w in ("dev",):
@@ -358,7 +401,7 @@ def parse_line(line: str) -> Optional[Rule]:
     if family is not None:
         entry["family"] = FAMILY_NAMES[family]
     rule = normalise(entry, "running_config", None, need_priority=False)
-    inferred = rule.family if (family is not None or rule.src or rule.dst) else None
+    inferred = rule.family if (family is not None or "from" in entry or "to" in entry) else None
     return replace(rule, family=inferred, protocol=protocol)
 
 
@@ -419,7 +462,7 @@ def _pair(text: str) -> Range:
 
 
 def from_netlink(msg: Any) -> Optional[Rule]:
-    """A pyroute2 fibmsg -> Rule (0.7.2 .. 0.9.x expose the same attribute names)."""
+    """A decoded fib rule message (netlink.Msg, or a pyroute2 fibmsg: same names) -> Rule."""
     family = msg["family"]
     if family not in (2, 10):
         return None
@@ -503,9 +546,15 @@ class RuleKind(Kind[Rule]):
                 for n, entry in enumerate(config)]
 
     def parse(self, text: str) -> List[Rule]:
+        """``ip rule show`` text; a ``# ip -6 rule show`` heading (as in our diffs) sets the family."""
         rules = []
+        family: Optional[int] = None
         for line in text.splitlines():
-            rule = parse_line(line)
+            heading = _HEADING.match(line)
+            if heading:
+                family = {"-4": 2, "-6": 10}.get(heading.group(1) or "")
+                continue
+            rule = parse_line(line, family)
             if rule is not None:
                 rules.append(rule)
         return rules
@@ -514,7 +563,7 @@ class RuleKind(Kind[Rule]):
         if self.protos is None:
             self.protos = proto_names(etc_root(host.namespace))
         rules = []
-        for msg in host.ipr().get_rules():
+        for msg in netlink.dump_rules(host.netlink()):
             rule = from_netlink(msg)
             if rule is not None:
                 rules.append(rule)
