@@ -12,7 +12,7 @@ ROOT=$PWD
 say() { echo "bootstrap: $*"; }
 
 # --- 1. Debian packages ---------------------------------------------------------------
-# shellcheck: ansible-test sanity skips its shellcheck test (with a warning) without it.
+# Without the shellcheck package, ansible-test sanity skips its shellcheck test (warning only).
 # python3-pyroute2 is Debian's 0.7.2: the managed-host side is tested against it with
 # /usr/bin/python3, while .venv carries PyPI's pyroute2.
 APT_PKGS=(python3-venv python3-pip iproute2 nftables iptables conntrack python3-pyroute2 shellcheck

@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# Build the pbr.linux collection tarball into .build/dist, install it into a temporary
+# collections path and check that every module in plugins/modules renders with ansible-doc.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+VENV=$ROOT/.venv
+[ -x "$VENV/bin/python" ] || { echo "build: .venv missing: run scripts/bootstrap.sh first" >&2; exit 2; }
+export PATH=$VENV/bin:$PATH
+
+DIST=$ROOT/.build/dist
+rm -rf "$DIST"
+mkdir -p "$DIST"
+echo "build: ansible-galaxy collection build -> .build/dist"
+ansible-galaxy collection build --force --output-path "$DIST" . >/dev/null
+shopt -s nullglob
+tarballs=("$DIST"/pbr-linux-*.tar.gz)
+[ ${#tarballs[@]} -eq 1 ] || { echo "build: expected one tarball in $DIST, got ${#tarballs[@]}" >&2; exit 1; }
+TARBALL=${tarballs[0]}
+echo "build: $(basename "$TARBALL") ($(du -h "$TARBALL" | cut -f1), $(tar -tzf "$TARBALL" | wc -l) entries)"
+
+# Nothing from build_ignore may leak into the artifact.
+if leaked=$(tar -tzf "$TARBALL" | grep -E '(^|/)(\.venv|\.build|\.git|__pycache__|\.pytest_cache|\.ruff_cache|\.hypothesis)(/|$)|^tests/output/|^benchmarks/output/|\.tar\.gz$'); then
+    echo "build: tarball contains ignored files:" >&2
+    echo "$leaked" >&2
+    exit 1
+fi
+
+TMP=$(mktemp -d)
+trap 'rm -rf "$TMP"' EXIT
+echo "build: ansible-galaxy collection install into a temporary path"
+ANSIBLE_COLLECTIONS_PATH=$TMP ansible-galaxy collection install --offline -p "$TMP" "$TARBALL" >/dev/null
+[ -f "$TMP/ansible_collections/pbr/linux/MANIFEST.json" ] || { echo "build: install produced no MANIFEST.json" >&2; exit 1; }
+
+modules=()
+for f in plugins/modules/*.py; do
+    name=$(basename "$f" .py)
+    [ "$name" = "__init__" ] && continue
+    modules+=("$name")
+done
+if [ ${#modules[@]} -eq 0 ]; then
+    echo "build: no modules in plugins/modules yet: ansible-doc check skipped"
+fi
+for m in "${modules[@]}"; do
+    out=$(ANSIBLE_COLLECTIONS_PATH=$TMP ansible-doc -t module "pbr.linux.$m" 2>&1) || {
+        echo "build: ansible-doc -t module pbr.linux.$m failed:" >&2
+        echo "$out" >&2
+        exit 1
+    }
+    # ansible-doc prints a WARNING (rc 0 on some versions) instead of docs when it cannot load them
+    if ! grep -q "pbr.linux.$m" <<<"$out" || grep -qi '^\[WARNING\]: .*pbr.linux' <<<"$out"; then
+        echo "build: ansible-doc did not render pbr.linux.$m:" >&2
+        echo "$out" >&2
+        exit 1
+    fi
+    echo "build: ansible-doc pbr.linux.$m ok ($(wc -l <<<"$out") lines)"
+done
+echo "build: ok"
