@@ -35,12 +35,12 @@ def run_resource_module(
         mutually_exclusive=[("config", "running_config")],
     )
     state = module.params["state"]
-    if state in ("merged", "replaced", "overridden") and not module.params["config"]:
-        if state != "overridden":
-            module.fail_json(msg=f"config: required with state={state}; expected a list of entries")
+    if state in ("merged", "replaced") and not module.params["config"]:
+        module.fail_json(msg=f"config: required with state={state}; expected a list of entries")
     namespace = module.params["namespace"]
-    try:
-        result = engine.run(
+    finish(
+        module,
+        lambda: engine.run(
             kind,
             state,
             module.params["config"],
@@ -50,7 +50,14 @@ def run_resource_module(
             resolver_factory=lambda host: TableNames(etc_root(host.namespace)),
             running_config=module.params["running_config"],
             files_factory=files_factory,
-        )
+        ),
+    )
+
+
+def finish(module: AnsibleModule, call: Callable[[], Dict[str, Any]]) -> None:
+    """End the task with ``call()``'s result: a PbrError fails it (msg, field, value), warnings are shown."""
+    try:
+        result = call()
     except PbrError as err:
         module.fail_json(msg=err.msg, field=err.field, value=err.value)
     for warning in result.pop("warnings", []):

@@ -48,6 +48,13 @@ class Kind(Generic[T]):
     def owned(self, obj: T) -> bool:
         raise NotImplementedError
 
+    def may_replace(self, old: T) -> bool:
+        """May a desired object take the slot of ``old``? Default: only if we own ``old``.
+
+        A kind whose slots always hold a value (a sysctl) returns True: setting it is the change asked for.
+        """
+        return self.owned(old)
+
     def sort_key(self, obj: T) -> Any:
         raise NotImplementedError
 
@@ -66,6 +73,14 @@ class Kind(Generic[T]):
     def describe(self, obj: T) -> str:
         return self.show(obj)
 
+    def command(self, action: str, obj: T) -> str:
+        """One line of ``commands``: what an engineer would type for this operation."""
+        return "ip " + " ".join(self.argv(action, obj))
+
+    def diff_text(self, objs: Sequence[T]) -> str:
+        """The text diff mode compares (default: ``ip ... show`` lines, see :func:`show_text`)."""
+        return show_text(self, objs)
+
     def section(self, obj: T) -> str:
         """Heading of the ``show`` listing this object belongs in (one per family/table)."""
         return ""
@@ -80,10 +95,11 @@ class Kind(Generic[T]):
     def read(self, host: Host) -> List[T]:
         raise NotImplementedError
 
-    def validate_on_host(self, desired: Sequence[T], host: Host) -> None:
-        """Checks that need the host (devices exist, ...). Raise PbrError."""
+    def validate_on_host(self, desired: Sequence[T], host: Host) -> Optional[List[str]]:
+        """Checks that need the host (devices exist, ...). Raise PbrError to refuse; return warnings."""
+        return None
 
-    def apply(self, plan: "Plan[T]", host: Host) -> None:
+    def apply(self, plan: Plan[T], host: Host) -> None:
         """Carry out a plan. Default: our files, then one ``ip -batch`` with undo on failure.
 
         A backend with its own transactions (``nft -f``, ``iptables-restore``) overrides this.
@@ -97,7 +113,7 @@ class Op(Generic[T]):
     obj: T
     old: Optional[T] = None
 
-    def inverse(self) -> "Op[T]":
+    def inverse(self) -> Op[T]:
         if self.action == "add":
             return Op("delete", self.obj)
         if self.action == "delete":
@@ -178,7 +194,7 @@ def make_plan(kind: Kind[T], desired: Sequence[T], current: Sequence[T], state: 
             occupants = by_slot.get(kind.slot(want), [])
             if occupants:
                 old = occupants[0]
-                if not kind.owned(old):
+                if not kind.may_replace(old):
                     raise PbrError(
                         f"config: {kind.describe(want)!r} would replace {kind.describe(old)!r}, which "
                         f"pbr.linux does not own; remove it first or change the {kind.noun}",
@@ -208,7 +224,7 @@ def make_plan(kind: Kind[T], desired: Sequence[T], current: Sequence[T], state: 
 
 def commands(kind: Kind[T], plan: Plan[T]) -> List[str]:
     out = [f.command() for f in plan.files]
-    out += ["ip " + " ".join(kind.argv(op.action, op.obj)) for op in plan.ops]
+    out += [kind.command(op.action, op.obj) for op in plan.ops]
     return out
 
 
@@ -268,7 +284,7 @@ def run(
         return result
     if state == "rendered":
         desired = kind.from_config(config or [], None)
-        result["rendered"] = ["ip " + " ".join(kind.argv("add", o)) for o in desired]
+        result["rendered"] = [kind.command("add", o) for o in desired]
         return result
 
     host: Host = host_factory()
@@ -278,8 +294,9 @@ def run(
         if state == "gathered":
             result["gathered"] = [kind.to_config(o) for o in sorted(current, key=kind.sort_key)]
             return result
-        kind.validate_on_host(desired, host)
+        notes = kind.validate_on_host(desired, host) or []
         plan = make_plan(kind, desired, current, state)
+        plan.warnings[:0] = notes
         if plan.ops and files_factory is not None:
             plan.files = files_factory(host)
         result["changed"] = plan.changed
@@ -289,7 +306,7 @@ def run(
         if plan.warnings:
             result["warnings"] = plan.warnings
         if diff:
-            result["diff"] = {"before": show_text(kind, current), "after": show_text(kind, plan.after)}
+            result["diff"] = {"before": kind.diff_text(current), "after": kind.diff_text(plan.after)}
         if plan.changed and not check_mode:
             kind.apply(plan, host)
     finally:

@@ -139,7 +139,7 @@ class Host:
         for opts, lines in _group_by_options(commands):
             text = "".join(" ".join(_quote(a) for a in line) + "\n" for line in lines)
             argv = self.ip_prefix() + list(opts) + (["-force"] if force else []) + ["-batch", "-"]
-            proc = subprocess.run(argv, input=text, capture_output=True, text=True, check=False)  # noqa: S603
+            proc = subprocess.run(argv, input=text, capture_output=True, text=True, check=False)
             if proc.returncode != 0:
                 if force:
                     raise BatchError(done, None, proc.stderr.strip())
@@ -150,7 +150,7 @@ class Host:
             done += len(lines)
 
     def ip_cmd(self, args: Sequence[str]) -> str:
-        proc = subprocess.run(self.ip_prefix() + list(args), capture_output=True, text=True, check=False)  # noqa: S603
+        proc = subprocess.run(self.ip_prefix() + list(args), capture_output=True, text=True, check=False)
         if proc.returncode != 0:
             raise PbrError(f"`ip {' '.join(args)}` failed: {proc.stderr.strip()}")
         return proc.stdout

@@ -68,11 +68,13 @@ def _asciiz(data: bytes) -> str:
 
 
 def _range16(data: bytes) -> str:
-    return "%d:%d" % struct.unpack_from("=HH", data)
+    start, end = struct.unpack_from("=HH", data)
+    return f"{start}:{end}"
 
 
 def _range32(data: bytes) -> str:
-    return "%d:%d" % struct.unpack_from("=II", data)
+    start, end = struct.unpack_from("=II", data)
+    return f"{start}:{end}"
 
 
 def _hex(data: bytes) -> str:
@@ -87,11 +89,22 @@ def _via(data: bytes) -> Dict[str, Any]:
 AttrMap = Dict[int, Tuple[str, Callable[[bytes], Any]]]
 
 METRICS: AttrMap = {
-    1: ("RTAX_LOCK", _u32), 2: ("RTAX_MTU", _u32), 3: ("RTAX_WINDOW", _u32), 4: ("RTAX_RTT", _u32),
-    5: ("RTAX_RTTVAR", _u32), 6: ("RTAX_SSTHRESH", _u32), 7: ("RTAX_CWND", _u32), 8: ("RTAX_ADVMSS", _u32),
-    9: ("RTAX_REORDERING", _u32), 10: ("RTAX_HOPLIMIT", _u32), 11: ("RTAX_INITCWND", _u32),
-    12: ("RTAX_FEATURES", _u32), 13: ("RTAX_RTO_MIN", _u32), 14: ("RTAX_INITRWND", _u32),
-    15: ("RTAX_QUICKACK", _u32), 16: ("RTAX_CC_ALGO", _asciiz),
+    1: ("RTAX_LOCK", _u32),
+    2: ("RTAX_MTU", _u32),
+    3: ("RTAX_WINDOW", _u32),
+    4: ("RTAX_RTT", _u32),
+    5: ("RTAX_RTTVAR", _u32),
+    6: ("RTAX_SSTHRESH", _u32),
+    7: ("RTAX_CWND", _u32),
+    8: ("RTAX_ADVMSS", _u32),
+    9: ("RTAX_REORDERING", _u32),
+    10: ("RTAX_HOPLIMIT", _u32),
+    11: ("RTAX_INITCWND", _u32),
+    12: ("RTAX_FEATURES", _u32),
+    13: ("RTAX_RTO_MIN", _u32),
+    14: ("RTAX_INITRWND", _u32),
+    15: ("RTAX_QUICKACK", _u32),
+    16: ("RTAX_CC_ALGO", _asciiz),
 }
 
 
@@ -100,29 +113,59 @@ def _metrics(data: bytes) -> Msg:
 
 
 FRA: AttrMap = {
-    1: ("FRA_DST", _addr), 2: ("FRA_SRC", _addr), 3: ("FRA_IIFNAME", _asciiz), 4: ("FRA_GOTO", _u32),
-    6: ("FRA_PRIORITY", _u32), 10: ("FRA_FWMARK", _u32), 11: ("FRA_FLOW", _u32), 12: ("FRA_TUN_ID", _be64),
-    13: ("FRA_SUPPRESS_IFGROUP", _u32), 14: ("FRA_SUPPRESS_PREFIXLEN", _u32), 15: ("FRA_TABLE", _u32),
-    16: ("FRA_FWMASK", _u32), 17: ("FRA_OIFNAME", _asciiz), 19: ("FRA_L3MDEV", _u8),
-    20: ("FRA_UID_RANGE", _range32), 21: ("FRA_PROTOCOL", _u8), 22: ("FRA_IP_PROTO", _u8),
-    23: ("FRA_SPORT_RANGE", _range16), 24: ("FRA_DPORT_RANGE", _range16),
+    1: ("FRA_DST", _addr),
+    2: ("FRA_SRC", _addr),
+    3: ("FRA_IIFNAME", _asciiz),
+    4: ("FRA_GOTO", _u32),
+    6: ("FRA_PRIORITY", _u32),
+    10: ("FRA_FWMARK", _u32),
+    11: ("FRA_FLOW", _u32),
+    12: ("FRA_TUN_ID", _be64),
+    13: ("FRA_SUPPRESS_IFGROUP", _u32),
+    14: ("FRA_SUPPRESS_PREFIXLEN", _u32),
+    15: ("FRA_TABLE", _u32),
+    16: ("FRA_FWMASK", _u32),
+    17: ("FRA_OIFNAME", _asciiz),
+    19: ("FRA_L3MDEV", _u8),
+    20: ("FRA_UID_RANGE", _range32),
+    21: ("FRA_PROTOCOL", _u8),
+    22: ("FRA_IP_PROTO", _u8),
+    23: ("FRA_SPORT_RANGE", _range16),
+    24: ("FRA_DPORT_RANGE", _range16),
 }
 
 RTA: AttrMap = {
-    1: ("RTA_DST", _addr), 2: ("RTA_SRC", _addr), 3: ("RTA_IIF", _u32), 4: ("RTA_OIF", _u32),
-    5: ("RTA_GATEWAY", _addr), 6: ("RTA_PRIORITY", _u32), 7: ("RTA_PREFSRC", _addr), 8: ("RTA_METRICS", _metrics),
-    9: ("RTA_MULTIPATH", _hex), 11: ("RTA_FLOW", _u32), 15: ("RTA_TABLE", _u32), 16: ("RTA_MARK", _u32),
-    18: ("RTA_VIA", _via), 19: ("RTA_NEWDST", _hex), 20: ("RTA_PREF", _u8), 21: ("RTA_ENCAP_TYPE", _u16),
-    22: ("RTA_ENCAP", _hex), 30: ("RTA_NH_ID", _u32),
+    1: ("RTA_DST", _addr),
+    2: ("RTA_SRC", _addr),
+    3: ("RTA_IIF", _u32),
+    4: ("RTA_OIF", _u32),
+    5: ("RTA_GATEWAY", _addr),
+    6: ("RTA_PRIORITY", _u32),
+    7: ("RTA_PREFSRC", _addr),
+    8: ("RTA_METRICS", _metrics),
+    9: ("RTA_MULTIPATH", _hex),
+    11: ("RTA_FLOW", _u32),
+    15: ("RTA_TABLE", _u32),
+    16: ("RTA_MARK", _u32),
+    18: ("RTA_VIA", _via),
+    19: ("RTA_NEWDST", _hex),
+    20: ("RTA_PREF", _u8),
+    21: ("RTA_ENCAP_TYPE", _u16),
+    22: ("RTA_ENCAP", _hex),
+    30: ("RTA_NH_ID", _u32),
 }
 
 IFLA: AttrMap = {3: ("IFLA_IFNAME", _asciiz), 4: ("IFLA_MTU", _u32), 16: ("IFLA_OPERSTATE", _u8)}
 
 # header layouts: (struct, field names), all 12 bytes for rules/routes, 16 for links
-FIB_HDR = (struct.Struct("=BBBBBBBBI"), ("family", "dst_len", "src_len", "tos", "table", "res1", "res2", "action",
-                                          "flags"))
-RT_HDR = (struct.Struct("=BBBBBBBBI"), ("family", "dst_len", "src_len", "tos", "table", "proto", "scope", "type",
-                                         "flags"))
+FIB_HDR = (
+    struct.Struct("=BBBBBBBBI"),
+    ("family", "dst_len", "src_len", "tos", "table", "res1", "res2", "action", "flags"),
+)
+RT_HDR = (
+    struct.Struct("=BBBBBBBBI"),
+    ("family", "dst_len", "src_len", "tos", "table", "proto", "scope", "type", "flags"),
+)
 IFI_HDR = (struct.Struct("=BBHiII"), ("family", "__align", "ifi_type", "index", "flags", "change"))
 
 
@@ -134,7 +177,7 @@ def _attrs(data: bytes, offset: int, amap: AttrMap) -> Iterator[Tuple[str, Any]]
             break
         kind &= NLA_TYPE_MASK
         entry = amap.get(kind)
-        payload = data[offset + 4: offset + length]
+        payload = data[offset + 4 : offset + length]
         if entry is not None:
             yield entry[0], entry[1](payload)
         else:
@@ -153,8 +196,14 @@ class NetlinkError(OSError):
     pass
 
 
-def dump(sock: socket.socket, msg_type: int, header: Tuple[struct.Struct, Tuple[str, ...]], amap: AttrMap,
-         family: int = 0, seq: int = 1) -> List[Msg]:
+def dump(
+    sock: socket.socket,
+    msg_type: int,
+    header: Tuple[struct.Struct, Tuple[str, ...]],
+    amap: AttrMap,
+    family: int = 0,
+    seq: int = 1,
+) -> List[Msg]:
     """Send one dump request and decode every reply message."""
     hstruct, names = header
     body = hstruct.pack(*([family] + [0] * (len(names) - 1)))
@@ -175,7 +224,7 @@ def dump(sock: socket.socket, msg_type: int, header: Tuple[struct.Struct, Tuple[
                 if code:
                     raise NetlinkError(-code, "netlink dump failed")
             else:
-                out.append(decode(data[offset + _NLMSGHDR.size: offset + length], header, amap))
+                out.append(decode(data[offset + _NLMSGHDR.size : offset + length], header, amap))
             offset += (length + 3) & ~3
 
 

@@ -11,6 +11,7 @@ import socket
 from dataclasses import dataclass, replace
 from typing import Any, Dict, Hashable, List, Optional, Sequence, Tuple, Union
 
+from ansible_collections.pbr.linux.plugins.module_utils import netlink
 from ansible_collections.pbr.linux.plugins.module_utils.common import (
     FAMILIES,
     FAMILY_NAMES,
@@ -26,7 +27,6 @@ from ansible_collections.pbr.linux.plugins.module_utils.common import (
     parse_range,
     proto_name,
 )
-from ansible_collections.pbr.linux.plugins.module_utils import netlink
 from ansible_collections.pbr.linux.plugins.module_utils.engine import FileChange, Kind
 from ansible_collections.pbr.linux.plugins.module_utils.host import Host, etc_root, read_text
 from ansible_collections.pbr.linux.plugins.module_utils.tables import (
@@ -42,12 +42,51 @@ ACTIONS = {"lookup": 1, "goto": 2, "nop": 3, "blackhole": 6, "unreachable": 7, "
 ACTION_NAMES = {v: k for k, v in ACTIONS.items()}
 FIB_RULE_INVERT = 0x2
 TABLE_COMPAT = 252
-IPPROTO_NAMES = {"icmp": 1, "igmp": 2, "tcp": 6, "udp": 17, "gre": 47, "esp": 50, "ah": 51,
-                 "ipv6-icmp": 58, "icmpv6": 58, "sctp": 132, "udplite": 136}
-IPPROTO_BY_NUM = {1: "icmp", 2: "igmp", 6: "tcp", 17: "udp", 47: "gre", 50: "esp", 51: "ah",
-                  58: "ipv6-icmp", 132: "sctp", 136: "udplite"}
-FIELDS = ("priority", "family", "from", "to", "fwmark", "fwmask", "iif", "oif", "ipproto", "sport",
-          "dport", "uidrange", "tos", "suppress_prefixlength", "invert", "action", "table", "goto")
+IPPROTO_NAMES = {
+    "icmp": 1,
+    "igmp": 2,
+    "tcp": 6,
+    "udp": 17,
+    "gre": 47,
+    "esp": 50,
+    "ah": 51,
+    "ipv6-icmp": 58,
+    "icmpv6": 58,
+    "sctp": 132,
+    "udplite": 136,
+}
+IPPROTO_BY_NUM = {
+    1: "icmp",
+    2: "igmp",
+    6: "tcp",
+    17: "udp",
+    47: "gre",
+    50: "esp",
+    51: "ah",
+    58: "ipv6-icmp",
+    132: "sctp",
+    136: "udplite",
+}
+FIELDS = (
+    "priority",
+    "family",
+    "from",
+    "to",
+    "fwmark",
+    "fwmask",
+    "iif",
+    "oif",
+    "ipproto",
+    "sport",
+    "dport",
+    "uidrange",
+    "tos",
+    "suppress_prefixlength",
+    "invert",
+    "action",
+    "table",
+    "goto",
+)
 
 Range = Tuple[int, int]
 TableRef = Union[int, str]
@@ -79,9 +118,26 @@ class Rule:
 
     def identity(self) -> Tuple[Any, ...]:
         """Everything the kernel compares, except the protocol: equal identity = same rule."""
-        return (self.family, self.priority, self.src, self.dst, self.tos, self.fwmark, self.fwmask,
-                self.iif, self.oif, self.uidrange, self.ipproto, self.sport, self.dport,
-                self.suppress_prefixlength, self.invert, self.action, self.table, self.goto)
+        return (
+            self.family,
+            self.priority,
+            self.src,
+            self.dst,
+            self.tos,
+            self.fwmark,
+            self.fwmask,
+            self.iif,
+            self.oif,
+            self.uidrange,
+            self.ipproto,
+            self.sport,
+            self.dport,
+            self.suppress_prefixlength,
+            self.invert,
+            self.action,
+            self.table,
+            self.goto,
+        )
 
 
 # ---------------------------------------------------------------------------- normalise
@@ -190,8 +246,9 @@ def normalise(entry: Dict[str, Any], where: str, tables: Optional[TableNames], n
     goto = None
     if action == "lookup":
         if not given("table"):
-            raise PbrError(f"{f('table')}: required with action lookup; expected a table number or name",
-                           f("table"), None)
+            raise PbrError(
+                f"{f('table')}: required with action lookup; expected a table number or name", f("table"), None
+            )
         raw = entry["table"]
         if tables is not None:
             table = tables.resolve(f("table"), raw)
@@ -203,8 +260,9 @@ def normalise(entry: Dict[str, Any], where: str, tables: Optional[TableNames], n
         raise invalid(f("table"), entry["table"], f"no table with action {action} (only with lookup)")
     if action == "goto":
         if not given("goto"):
-            raise PbrError(f"{f('goto')}: required with action goto; expected the priority of the target rule",
-                           f("goto"), None)
+            raise PbrError(
+                f"{f('goto')}: required with action goto; expected the priority of the target rule", f("goto"), None
+            )
         goto = parse_int(f("goto"), entry["goto"], 1, U32_MAX, "a rule priority")
         if priority is not None and goto <= priority:
             raise invalid(f("goto"), entry["goto"], f"a priority greater than this rule's own ({priority})")
@@ -259,7 +317,7 @@ def _mark_text(rule: Rule, show: bool = True) -> str:
 def _addr_text(prefix: Optional[str]) -> Optional[str]:
     if prefix is None:
         return None
-    addr, _, plen = prefix.partition("/")
+    addr, _sep, plen = prefix.partition("/")
     host = 32 if ":" not in addr else 128
     return addr if plen == str(host) else prefix
 
@@ -439,8 +497,11 @@ def to_config(rule: Rule) -> Dict[str, Any]:
     for name in ("sport", "dport", "uidrange"):
         value = getattr(rule, name)
         if value:
-            out[name] = _range_text(value) if value[0] != value[1] else (value[0] if name != "uidrange" else
-                                                                          f"{value[0]}-{value[1]}")
+            out[name] = (
+                _range_text(value)
+                if value[0] != value[1]
+                else (value[0] if name != "uidrange" else f"{value[0]}-{value[1]}")
+            )
     if rule.tos:
         out["tos"] = f"{rule.tos:#x}"
     if rule.suppress_prefixlength is not None:
@@ -457,7 +518,7 @@ def to_config(rule: Rule) -> Dict[str, Any]:
 
 # ---------------------------------------------------------------------------- read
 def _pair(text: str) -> Range:
-    a, _, b = str(text).partition(":")
+    a, _sep, b = str(text).partition(":")
     return (int(a), int(b or a))
 
 
@@ -542,8 +603,10 @@ class RuleKind(Kind[Rule]):
 
     def from_config(self, config: Sequence[Dict[str, Any]], resolver: Any) -> List[Rule]:
         self.tables = resolver if resolver is not None else self.tables
-        return [normalise(entry, f"config[{n}]", resolver, need_priority=resolver is not None)
-                for n, entry in enumerate(config)]
+        return [
+            normalise(entry, f"config[{n}]", resolver, need_priority=resolver is not None)
+            for n, entry in enumerate(config)
+        ]
 
     def parse(self, text: str) -> List[Rule]:
         """``ip rule show`` text; a ``# ip -6 rule show`` heading (as in our diffs) sets the family."""

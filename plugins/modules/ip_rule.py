@@ -22,7 +22,7 @@ description:
     if the kernel refuses one of them, the ones done before it are undone and the task fails naming the
     refused rule.
 author:
-  - pbr.linux contributors
+  - pbr.linux contributors (@pbr-linux)
 extends_documentation_fragment:
   - pbr.linux.attributes
   - pbr.linux.attributes.NAMESPACE
@@ -284,8 +284,11 @@ RULE_OPTIONS = {
     "tos": {"type": "raw"},
     "suppress_prefixlength": {"type": "raw"},
     "invert": {"type": "bool", "default": False},
-    "action": {"type": "str", "default": "lookup", "choices": ["lookup", "goto", "nop", "blackhole", "unreachable",
-                                                               "prohibit"]},
+    "action": {
+        "type": "str",
+        "default": "lookup",
+        "choices": ["lookup", "goto", "nop", "blackhole", "unreachable", "prohibit"],
+    },
     "table": {"type": "raw"},
     "goto": {"type": "raw"},
     "owner": {"type": "str"},

@@ -1,0 +1,149 @@
+#!/usr/bin/env python
+# Copyright (c) 2026 pbr.linux contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Benchmark pbr.linux.ip_rule against `ip -batch` and one `command` task per rule.
+
+Everything runs in throwaway network namespaces (created and removed here). Prints
+absolute times and ratios measured in the same run. Not a test: no pass/fail.
+
+    .venv/bin/python benchmarks/ip_rule_bench.py [--rules 5000] [--per-rule 200]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import secrets
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+
+
+def rules(n: int) -> list:
+    return [{"priority": 10000 + i, "from": f"198.51.{100 + i // 250}.{i % 250}/32", "table": 100} for i in range(n)]
+
+
+def batch_lines(cfg: list) -> str:
+    return "".join(f"rule add priority {r['priority']} from {r['from']} lookup 100 protocol 242\n" for r in cfg)
+
+
+def collections_path(tmp: str) -> str:
+    env = os.environ.get("ANSIBLE_COLLECTIONS_PATH")
+    if env:
+        return env
+    base = Path(tmp) / "collections" / "ansible_collections" / "pbr"
+    base.mkdir(parents=True)
+    (base / "linux").symlink_to(REPO)
+    return str(Path(tmp) / "collections")
+
+
+PLAY = """
+- hosts: localhost
+  gather_facts: false
+  connection: local
+  vars:
+    ansible_python_interpreter: "{{ interp }}"
+  tasks:
+    - {set_fact: {t0: "{{ lookup('pipe', 'date +%s.%N') }}"}}
+    - {ansible.builtin.ping: {}}
+    - {set_fact: {t1: "{{ lookup('pipe', 'date +%s.%N') }}"}}
+    - pbr.linux.ip_rule: {namespace: "{{ ns }}", config: "{{ cfg }}"}
+      register: r
+    - {set_fact: {t2: "{{ lookup('pipe', 'date +%s.%N') }}"}}
+    - ansible.builtin.copy:
+        dest: "{{ out }}"
+        content: "{{ {'empty': t1|float - t0|float, 'task': t2|float - t1|float,
+                      'changed': r.changed, 'engine': r.engine_seconds} | to_json }}"
+      delegate_to: localhost
+"""
+
+PER_RULE = """
+- hosts: localhost
+  gather_facts: false
+  connection: local
+  vars:
+    ansible_python_interpreter: "{{ interp }}"
+  tasks:
+    - {set_fact: {t0: "{{ lookup('pipe', 'date +%s.%N') }}"}}
+    - ansible.builtin.command: "ip -n {{ ns }} rule add priority {{ item.priority }} from {{ item.from }} lookup 100"
+      loop: "{{ cfg }}"
+      changed_when: true
+    - {set_fact: {t1: "{{ lookup('pipe', 'date +%s.%N') }}"}}
+    - ansible.builtin.copy: {dest: "{{ out }}", content: "{{ {'task': t1|float - t0|float} | to_json }}"}
+"""
+
+
+def play(text: str, tmp: str, env: dict, **extra: object) -> dict:
+    path = Path(tmp) / f"play-{secrets.token_hex(3)}.yml"
+    path.write_text(text)
+    out = Path(tmp) / f"out-{secrets.token_hex(3)}.json"
+    varsfile = Path(tmp) / f"vars-{secrets.token_hex(3)}.json"
+    varsfile.write_text(json.dumps({**extra, "out": str(out)}))
+    proc = subprocess.run(
+        [str(BIN / "ansible-playbook"), "-i", "localhost,", str(path), "-e", f"@{varsfile}"],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if proc.returncode != 0:
+        sys.exit(f"playbook failed:\n{proc.stdout[-3000:]}\n{proc.stderr[-2000:]}")
+    return json.loads(out.read_text())
+
+
+def netns(name: str, action: str) -> None:
+    subprocess.run(["ip", "netns", action, name], check=True)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--rules", type=int, default=5000)
+    ap.add_argument("--per-rule", type=int, default=200)
+    ap.add_argument("--interpreter", default=sys.executable)
+    args = ap.parse_args()
+    cfg = rules(args.rules)
+    tag = "pbrb" + secrets.token_hex(3)
+    with tempfile.TemporaryDirectory() as tmp:
+        env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=collections_path(tmp), ANSIBLE_NOCOLOR="1")
+        ns_batch, ns_mod, ns_cmd = tag + "b", tag + "m", tag + "c"
+        for ns in (ns_batch, ns_mod, ns_cmd):
+            netns(ns, "add")
+        try:
+            t = time.monotonic()
+            subprocess.run(["ip", "-n", ns_batch, "-batch", "-"], input=batch_lines(cfg), text=True, check=True)
+            t_batch = time.monotonic() - t
+            common = {"interp": args.interpreter, "ns": ns_mod, "cfg": cfg}
+            first = play(PLAY, tmp, env, **common)
+            again = play(PLAY, tmp, env, **common)
+            per = play(PER_RULE, tmp, env, interp=args.interpreter, ns=ns_cmd, cfg=cfg[: args.per_rule])
+        finally:
+            for ns in (ns_batch, ns_mod, ns_cmd):
+                netns(ns, "delete")
+    apply_beyond = first["task"] - first["empty"]
+    noop_beyond = again["task"] - again["empty"]
+    per_rule = per["task"] / args.per_rule
+    print(f"rules: {args.rules}   interpreter: {args.interpreter}")
+    print(f"empty task (ansible.builtin.ping):        {first['empty']:8.3f} s")
+    print(f"ip -batch, {args.rules} rules:               {t_batch:8.3f} s   (baseline)")
+    print(
+        f"ip_rule apply, beyond empty task:        {apply_beyond:8.3f} s   ratio {apply_beyond / t_batch:6.2f}x ip -batch"
+        f"   (engine {first['engine']:.3f} s, changed={first['changed']})"
+    )
+    print(
+        f"ip_rule no-op re-run, beyond empty task: {noop_beyond:8.3f} s   (engine {again['engine']:.3f} s,"
+        f" changed={again['changed']})"
+    )
+    print(
+        f"command task per rule ({args.per_rule} rules):        {per_rule * 1000:8.1f} ms/rule -> "
+        f"{per_rule * args.rules:7.1f} s for {args.rules}   ratio {per_rule * args.rules / apply_beyond:6.1f}x ip_rule"
+    )
+
+
+if __name__ == "__main__":
+    main()
