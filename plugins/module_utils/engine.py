@@ -77,6 +77,14 @@ class Kind(Generic[T]):
         """One line of ``commands``: what an engineer would type for this operation."""
         return "ip " + " ".join(self.argv(action, obj))
 
+    def plan_commands(self, plan: Plan[T]) -> List[str]:
+        """``commands`` for a whole plan. Default: our files, then one :meth:`command` line per operation.
+
+        A backend applied as one transaction (an ``nft -f`` script, ``iptables-restore`` input) returns
+        that input, so check mode shows exactly what apply feeds the backend.
+        """
+        return commands(self, plan)
+
     def diff_text(self, objs: Sequence[T]) -> str:
         """The text diff mode compares (default: ``ip ... show`` lines, see :func:`show_text`)."""
         return show_text(self, objs)
@@ -300,7 +308,7 @@ def run(
         if plan.ops and files_factory is not None:
             plan.files = files_factory(host)
         result["changed"] = plan.changed
-        result["commands"] = commands(kind, plan)
+        result["commands"] = kind.plan_commands(plan)
         result["before"] = [kind.to_config(o) for o in sorted(current, key=kind.sort_key)]
         result["after"] = [kind.to_config(o) for o in plan.after]
         if plan.warnings:
