@@ -3,7 +3,7 @@
 #   scripts/lab.sh        bootstrap, build the lab, show the rules before, apply the seed
 #                         policy, show them after, re-run as an audit (--check --diff)
 #                         and fail if it reports drift, remove the lab
-#   scripts/lab.sh down   remove the lab (namespaces pbrlab, pbrlab_ns_demo)
+#   scripts/lab.sh down   remove the lab (namespaces pbrlab_tproxy, pbrlab_dropbox, pbrlab_ns_demo)
 # Never touches the root network namespace.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -12,7 +12,7 @@ ROOT=$PWD
 bash scripts/bootstrap.sh >/dev/null
 export ANSIBLE_COLLECTIONS_PATH=$ROOT/.build ANSIBLE_NOCOLOR=${ANSIBLE_NOCOLOR:-}
 play() {
-    "$ROOT/.venv/bin/ansible-playbook" -i localhost, -e "ansible_python_interpreter=$ROOT/.venv/bin/python" "$@"
+    "$ROOT/.venv/bin/ansible-playbook" -i playbooks/inventory/lab.yml -e "ansible_python_interpreter=$ROOT/.venv/bin/python" "$@"
 }
 
 if [ "${1:-}" = down ]; then
@@ -28,7 +28,7 @@ play playbooks/lab_policy.yml --diff
 echo "== audit: the same playbook with --check --diff"
 audit=$(play playbooks/lab_policy.yml --check --diff)
 echo "$audit" | sed -n '/PLAY RECAP/,$p'
-if echo "$audit" | grep -q 'changed=0 '; then
+if ! echo "$audit" | sed -n '/PLAY RECAP/,$p' | grep -Eq 'changed=[1-9]|failed=[1-9]|unreachable=[1-9]'; then
     echo "== no drift: running kernel matches the policy"
 else
     echo "$audit"
