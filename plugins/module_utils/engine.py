@@ -97,6 +97,22 @@ class Kind(Generic[T]):
     def from_config(self, config: Sequence[Dict[str, Any]], resolver: Any) -> List[T]:
         raise NotImplementedError
 
+    def named_groups(self) -> Sequence[Hashable]:
+        """Groups the last :meth:`from_config` named without giving any object in them.
+
+        ``replaced`` empties such a group of what we own, and ``deleted`` removes what we own in it
+        (a route table listed with an empty or no route list). Default: none (rules have no such form).
+        """
+        return ()
+
+    def to_config_list(self, objs: Sequence[T]) -> List[Dict[str, Any]]:
+        """Objects as a ``config`` list (gathered, parsed, before, after). Default: one entry each.
+
+        A kind whose config nests objects (routes under their table) groups them here, so the
+        output can be given back as ``config``.
+        """
+        return [self.to_config(o) for o in objs]
+
     def parse(self, text: str) -> List[T]:
         raise NotImplementedError
 
@@ -154,8 +170,13 @@ class Plan(Generic[T]):
         return bool(self.ops or self.files)
 
 
-def make_plan(kind: Kind[T], desired: Sequence[T], current: Sequence[T], state: str) -> Plan[T]:
-    """Compare desired with current for one state; never plans a change to a foreign object."""
+def make_plan(
+    kind: Kind[T], desired: Sequence[T], current: Sequence[T], state: str, groups: Sequence[Hashable] = ()
+) -> Plan[T]:
+    """Compare desired with current for one state; never plans a change to a foreign object.
+
+    ``groups``: groups the config names besides those of ``desired`` (see Kind.named_groups).
+    """
     plan: Plan[T] = Plan()
     by_key: Dict[Hashable, List[T]] = {}
     by_slot: Dict[Hashable, List[T]] = {}
@@ -182,7 +203,7 @@ def make_plan(kind: Kind[T], desired: Sequence[T], current: Sequence[T], state: 
     removed: List[T] = []
     if state == "deleted":
         targets = list(wanted.values())
-        if targets:
+        if targets or groups:
             for want in targets:
                 for obj in by_key.get(kind.key(want), []):
                     if kind.owned(obj):
@@ -191,6 +212,9 @@ def make_plan(kind: Kind[T], desired: Sequence[T], current: Sequence[T], state: 
                         plan.warnings.append(
                             f"{kind.noun} {kind.describe(obj)!r} is not owned by pbr.linux: left in place"
                         )
+            if groups:  # a group named without objects: everything we own in it
+                named, seen = set(groups), {id(o) for o in removed}
+                removed += [o for o in current if id(o) not in seen and kind.owned(o) and kind.group(o) in named]
         else:
             removed = [obj for obj in current if kind.owned(obj)]
         plan.ops = [Op("delete", obj) for obj in removed]
@@ -201,8 +225,11 @@ def make_plan(kind: Kind[T], desired: Sequence[T], current: Sequence[T], state: 
                 continue
             occupants = by_slot.get(kind.slot(want), [])
             if occupants:
-                old = occupants[0]
-                if not kind.may_replace(old):
+                # a slot may hold several objects (``ip route append``): a replace could hit any of
+                # them, so every one has to be replaceable
+                refused = [o for o in occupants if not kind.may_replace(o)]
+                old = refused[0] if refused else occupants[0]
+                if refused:
                     raise PbrError(
                         f"config: {kind.describe(want)!r} would replace {kind.describe(old)!r}, which "
                         f"pbr.linux does not own; remove it first or change the {kind.noun}",
@@ -214,11 +241,11 @@ def make_plan(kind: Kind[T], desired: Sequence[T], current: Sequence[T], state: 
             else:
                 plan.ops.append(Op("add", want))
         if state in ("replaced", "overridden"):
-            groups = {kind.group(w) for w in wanted.values()}
+            scope = {kind.group(w) for w in wanted.values()} | set(groups)
             for obj in current:
                 if not kind.owned(obj) or kind.key(obj) in wanted or kind.slot(obj) in replaced_slots:
                     continue
-                if state == "overridden" or kind.group(obj) in groups:
+                if state == "overridden" or kind.group(obj) in scope:
                     removed.append(obj)
                     plan.ops.append(Op("delete", obj))
         elif state != "merged":
@@ -288,7 +315,7 @@ def run(
     if state == "parsed":
         if running_config is None:
             raise PbrError("running_config: required with state=parsed", "running_config", None)
-        result["parsed"] = [kind.to_config(o) for o in kind.parse(running_config)]
+        result["parsed"] = kind.to_config_list(kind.parse(running_config))
         return result
     if state == "rendered":
         desired = kind.from_config(config or [], None)
@@ -300,17 +327,17 @@ def run(
         desired = kind.from_config(config or [], resolver_factory(host)) if state != "gathered" else []
         current = kind.read(host)
         if state == "gathered":
-            result["gathered"] = [kind.to_config(o) for o in sorted(current, key=kind.sort_key)]
+            result["gathered"] = kind.to_config_list(sorted(current, key=kind.sort_key))
             return result
         notes = kind.validate_on_host(desired, host) or []
-        plan = make_plan(kind, desired, current, state)
+        plan = make_plan(kind, desired, current, state, kind.named_groups() if config else ())
         plan.warnings[:0] = notes
         if plan.ops and files_factory is not None:
             plan.files = files_factory(host)
         result["changed"] = plan.changed
         result["commands"] = kind.plan_commands(plan)
-        result["before"] = [kind.to_config(o) for o in sorted(current, key=kind.sort_key)]
-        result["after"] = [kind.to_config(o) for o in plan.after]
+        result["before"] = kind.to_config_list(sorted(current, key=kind.sort_key))
+        result["after"] = kind.to_config_list(plan.after)
         if plan.warnings:
             result["warnings"] = plan.warnings
         if diff:
