@@ -119,6 +119,14 @@ class Kind(Generic[T]):
     def read(self, host: Host) -> List[T]:
         raise NotImplementedError
 
+    def complete(self, desired: Sequence[T], current: Sequence[T]) -> List[T]:
+        """Fill in what the kernel decides for a desired object that the config left open.
+
+        A route given a gateway but no device gets the device the kernel chose for the same route,
+        so that it compares equal to it. Default: ``desired`` unchanged.
+        """
+        return list(desired)
+
     def validate_on_host(self, desired: Sequence[T], host: Host) -> Optional[List[str]]:
         """Checks that need the host (devices exist, ...). Raise PbrError to refuse; return warnings."""
         return None
@@ -329,6 +337,7 @@ def run(
         if state == "gathered":
             result["gathered"] = kind.to_config_list(sorted(current, key=kind.sort_key))
             return result
+        desired = kind.complete(desired, current)
         notes = kind.validate_on_host(desired, host) or []
         plan = make_plan(kind, desired, current, state, kind.named_groups() if config else ())
         plan.warnings[:0] = notes
