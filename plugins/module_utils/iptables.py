@@ -1,0 +1,235 @@
+# Copyright (c) 2026 pbr.linux contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The iptables backend: our chains in the mangle table, one ``iptables-restore --noflush`` per family.
+
+Rules are rendered in the exact text ``iptables-save`` prints (iptables 1.8, nft and legacy):
+``-s -d -i -p`` first, ``-m tcp`` / ``-m multiport`` for ports, ``MARK --set-xmark v/m``,
+``TPROXY --on-port P --on-ip A --tproxy-mark v/m`` (``--on-ip 0.0.0.0`` / ``::`` when unset).
+Each chain is reached from its hook's built-in chain by exactly one ``-j`` rule: added when
+missing, surplus copies removed, never duplicated. Declaring ``:CHAIN`` in a ``--noflush`` restore
+flushes and refills only that chain; nothing else in the table is touched.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Dict, List, Sequence, Set, Tuple
+
+from ansible_collections.pbr.linux.plugins.module_utils.common import U32_MAX, PbrError
+from ansible_collections.pbr.linux.plugins.module_utils.engine import Op, Plan
+from ansible_collections.pbr.linux.plugins.module_utils.host import Host
+from ansible_collections.pbr.linux.plugins.module_utils.netfilter import (
+    Chain,
+    ChainSpec,
+    Mark,
+    NfRule,
+    run_tool,
+    shell_prefix,
+)
+
+FAMILIES = ("ipv4", "ipv6")
+SAVE = {"ipv4": "iptables-save", "ipv6": "ip6tables-save"}
+RESTORE = {"ipv4": "iptables-restore", "ipv6": "ip6tables-restore"}
+BUILTIN = ("PREROUTING", "INPUT", "FORWARD", "OUTPUT", "POSTROUTING")
+MULTIPORT_MAX = 15
+
+
+# ---------------------------------------------------------------------------- render
+def mark_text(mark: Mark) -> str:
+    value, mask = mark
+    return f"{value:#x}" if mask == U32_MAX else f"{value:#x}/{mask:#x}"
+
+
+def port_text(port: Tuple[int, int]) -> str:
+    return str(port[0]) if port[0] == port[1] else f"{port[0]}:{port[1]}"
+
+
+def multiport_count(ports: Sequence[Tuple[int, int]]) -> int:
+    """Slots a ``-m multiport --dports`` list takes (a range takes two); iptables allows 15."""
+    return sum(1 if lo == hi else 2 for lo, hi in ports)
+
+
+def _targets(rule: NfRule, family: str) -> List[List[str]]:
+    if rule.tproxy:
+        port, addr = rule.tproxy
+        value, mask = rule.set_mark or (0, U32_MAX)
+        on_ip = addr or ("0.0.0.0" if family == "ipv4" else "::")
+        return [["-j", "TPROXY", "--on-port", str(port), "--on-ip", on_ip, "--tproxy-mark", f"{value:#x}/{mask:#x}"]]
+    out: List[List[str]] = []
+    if rule.set_mark:
+        out.append(["-j", "MARK", "--set-xmark", f"{rule.set_mark[0]:#x}/{rule.set_mark[1]:#x}"])
+    if rule.save_ctmark:
+        mask = f"{rule.save_ctmark[1]:#x}"
+        out.append(["-j", "CONNMARK", "--save-mark", "--nfmask", mask, "--ctmask", mask])
+    if rule.verdict:
+        out.append(["-j", rule.verdict.upper()])
+    return out
+
+
+def render_rules(rule: NfRule, family: str) -> List[str]:
+    """The rule for one family as ``iptables-save`` lines without ``-A CHAIN`` (several when one
+    nft rule needs several iptables rules: one per prefix, per protocol, per target)."""
+    if rule.family and rule.family != family:
+        return []
+    out: List[str] = []
+    for src in [n.with_prefixlen for n in rule.saddr] or [None]:
+        for dst in [n.with_prefixlen for n in rule.daddr] or [None]:
+            for proto in list(rule.l4proto) or [None]:
+                words: List[str] = []
+                if src:
+                    words += ["-s", src]
+                if dst:
+                    words += ["-d", dst]
+                if rule.iif:
+                    words += ["-i", rule.iif]
+                if proto:
+                    words += ["-p", proto]
+                if rule.dport and proto:
+                    if len(rule.dport) == 1:
+                        words += ["-m", proto, "--dport", port_text(rule.dport[0])]
+                    else:
+                        words += ["-m", "multiport", "--dports", ",".join(port_text(p) for p in rule.dport)]
+                if rule.mark:
+                    words += ["-m", "mark", "--mark", mark_text(rule.mark)]
+                if rule.ctmark:
+                    words += ["-m", "connmark", "--mark", mark_text(rule.ctmark)]
+                if rule.socket_transparent:
+                    words += ["-m", "socket", "--transparent"]
+                out += [" ".join(words + target) for target in _targets(rule, family)]
+    return out
+
+
+def render(task: str, specs: Sequence[ChainSpec], families: Sequence[str]) -> List[Chain]:
+    chains: List[Chain] = []
+    for family in families:
+        for spec in specs:
+            rules: List[str] = []
+            for rule in spec.rules:
+                rules += render_rules(rule, family)
+            chains.append(Chain("iptables", family, spec.role.ipt_name(task), spec.role.ipt_hook(), tuple(rules)))
+    return chains
+
+
+def show(chain: Chain) -> str:
+    lines = [f":{chain.name} - [0:0]"]
+    lines += [f"-A {chain.hook} -j {chain.name}"] * chain.jumps
+    lines += [f"-A {chain.name} {rule}" for rule in chain.rules]
+    return "\n".join(lines)
+
+
+def section(chain: Chain) -> str:
+    return f"{SAVE[chain.family]} -t mangle"
+
+
+# ---------------------------------------------------------------------------- parse / read
+def parse_save(text: str) -> Tuple[Set[str], Dict[str, List[str]], Dict[Tuple[str, str], int]]:
+    """``iptables-save -t mangle`` -> (chains, rules per chain, {(builtin, target): plain jumps})."""
+    chains: Set[str] = set()
+    rules: Dict[str, List[str]] = {}
+    jumps: Dict[Tuple[str, str], int] = {}
+    in_mangle = False
+    for raw in text.splitlines():
+        line = raw.strip()
+        if line.startswith("*"):
+            in_mangle = line == "*mangle"
+            continue
+        if not in_mangle or not line or line.startswith("#"):
+            continue
+        if line == "COMMIT":
+            in_mangle = False
+        elif line.startswith(":"):
+            name = line[1:].split()[0]
+            chains.add(name)
+            rules.setdefault(name, [])
+        elif line.startswith("-A "):
+            parts = line.split(" ", 2)
+            chain, rest = parts[1], parts[2] if len(parts) > 2 else ""
+            rules.setdefault(chain, []).append(rest)
+            match = re.fullmatch(r"-j (\S+)", rest)
+            if chain in BUILTIN and match:
+                jumps[(chain, match.group(1))] = jumps.get((chain, match.group(1)), 0) + 1
+    return chains, rules, jumps
+
+
+def read(kind: Any, host: Host) -> List[Chain]:
+    out: List[Chain] = []
+    for family in FAMILIES:
+        tool = kind.tools.get(SAVE[family])
+        if not tool:
+            continue
+        proc = run_tool(host, [tool, "-t", "mangle"])
+        if proc.returncode != 0:
+            raise PbrError(f"`{SAVE[family]} -t mangle` failed: {proc.stderr.strip()}")
+        chains, rules, jumps = parse_save(proc.stdout)
+        for role in kind.roles:
+            name = role.ipt_name(kind.task)
+            if name in chains:
+                hook = role.ipt_hook()
+                out.append(Chain("iptables", family, name, hook, tuple(rules[name]), jumps.get((hook, name), 0)))
+    return out
+
+
+# ---------------------------------------------------------------------------- apply
+def restore_lines(ops: Sequence[Op[Chain]]) -> List[str]:
+    """``iptables-restore --noflush`` input for one family's operations."""
+    declare: List[str] = []
+    body: List[str] = []
+    for op in ops:
+        chain = op.obj
+        if op.action == "delete":
+            body += [f"-D {chain.hook} -j {chain.name}"] * chain.jumps
+            body += [f"-F {chain.name}", f"-X {chain.name}"]
+            continue
+        declare.append(f":{chain.name} - [0:0]")
+        body += [f"-A {chain.name} {rule}" for rule in chain.rules]
+        old = op.old
+        jumps = old.jumps if old is not None else 0
+        if old is not None and old.hook != chain.hook:
+            body += [f"-D {old.hook} -j {chain.name}"] * old.jumps
+            jumps = 0
+        if jumps == 0:
+            body.append(f"-A {chain.hook} -j {chain.name}")
+        else:
+            body += [f"-D {chain.hook} -j {chain.name}"] * (jumps - 1)
+    return ["*mangle", *declare, *body, "COMMIT"]
+
+
+def _by_family(ops: Sequence[Op[Chain]]) -> List[Tuple[str, List[Op[Chain]]]]:
+    return [
+        (fam, [op for op in ops if op.obj.family == fam]) for fam in FAMILIES if any(op.obj.family == fam for op in ops)
+    ]
+
+
+def commands(kind: Any, plan: Plan[Chain]) -> List[str]:
+    out: List[str] = []
+    for family, ops in _by_family(plan.ops):
+        out += [f"{shell_prefix(kind.namespace)}{RESTORE[family]} --noflush <<'EOF'", *restore_lines(ops), "EOF"]
+    return out
+
+
+def apply(kind: Any, plan: Plan[Chain], host: Host) -> None:
+    """Test every family's input first; apply them in turn; if one fails, undo the families done."""
+    steps = [(fam, ops, "".join(line + "\n" for line in restore_lines(ops))) for fam, ops in _by_family(plan.ops)]
+    for family, _ops, text in steps:
+        proc = run_tool(host, [kind.tools[RESTORE[family]], "--noflush", "--test"], text)
+        if proc.returncode != 0:
+            raise PbrError(
+                f"{RESTORE[family]} refused the change (--test), nothing was changed: {_errors(proc.stderr)}"
+            )
+    done: List[Tuple[str, List[Op[Chain]]]] = []
+    for family, ops, text in steps:
+        proc = run_tool(host, [kind.tools[RESTORE[family]], "--noflush"], text)
+        if proc.returncode != 0:
+            undone = []
+            for fam, fam_ops in reversed(done):
+                undo = "".join(line + "\n" for line in restore_lines([op.inverse() for op in reversed(fam_ops)]))
+                again = run_tool(host, [kind.tools[RESTORE[fam]], "--noflush"], undo)
+                undone.append(fam if again.returncode == 0 else f"{fam} (undo failed: {_errors(again.stderr)})")
+            note = f"; {', '.join(undone)} changes were undone" if undone else ""
+            raise PbrError(f"{RESTORE[family]} failed, its input was not applied: {_errors(proc.stderr)}{note}")
+        done.append((family, ops))
+
+
+def _errors(text: str) -> str:
+    lines = [ln.strip() for ln in text.strip().splitlines() if ln.strip() and not ln.startswith("# Warning")]
+    return " | ".join(lines[:6])

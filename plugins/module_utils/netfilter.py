@@ -1,0 +1,454 @@
+# Copyright (c) 2026 pbr.linux contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Netfilter objects one pbr.linux task owns: chains with their rules, nftables or iptables.
+
+A task (``name``) owns a fixed set of chains, one per *role* of its module:
+
+- nftables: base chains ``<name>_<role>`` in our own table ``inet pbr_linux`` (hook prerouting or
+  output, priority mangle). Nothing outside that table is read or written.
+- iptables: chains ``PBR_<NAME>_<ROLE>`` in the mangle table of iptables and/or ip6tables, each
+  reached by exactly one ``-A <HOOK> -j <chain>`` rule in the built-in chain of its hook.
+
+The module builds backend-neutral :class:`NfRule` lists (what to match, what to do); :mod:`nft` and
+:mod:`iptables` render them in the exact text ``nft list`` / ``iptables-save`` print, so the chains
+read back from the host compare equal to the desired ones when nothing has to change. The engine
+plans chain by chain (:class:`NetfilterKind`); a plan is applied as ONE ``nft -f`` transaction or
+one ``iptables-restore --noflush`` per address family (undone if a later family fails).
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+import re
+import shutil
+import subprocess
+from dataclasses import dataclass
+from typing import Any, Callable, Dict, Hashable, List, Optional, Sequence, Tuple
+
+from ansible_collections.pbr.linux.plugins.module_utils import engine
+from ansible_collections.pbr.linux.plugins.module_utils.common import (
+    U32_MAX,
+    Network,
+    PbrError,
+    invalid,
+    parse_int,
+    parse_network,
+)
+from ansible_collections.pbr.linux.plugins.module_utils.host import Host
+
+Mark = Tuple[int, int]  # (value, mask)
+PortRange = Tuple[int, int]
+
+BACKENDS = ("auto", "nftables", "iptables")
+FAMILY_CHOICES = {"ipv4": ("ipv4",), "ipv6": ("ipv6",), "both": ("ipv4", "ipv6")}
+PROTOCOLS = ("tcp", "udp")
+TOOL_TIMEOUT = 60
+
+_NAME = re.compile(r"^[a-z0-9][a-z0-9-]{0,15}$")
+_IFACE = re.compile(r"^[A-Za-z0-9_.-]{1,15}$")
+_SBIN = ("/usr/local/sbin", "/usr/sbin", "/sbin")
+
+
+# ---------------------------------------------------------------------------- values
+def check_name(value: Any) -> str:
+    if not isinstance(value, str) or not _NAME.match(value):
+        raise invalid(
+            "name",
+            value,
+            "1 to 16 characters: lowercase letters, digits and '-', starting with a letter or digit "
+            "(it names the task's chains)",
+        )
+    return value
+
+
+def parse_families(value: Any) -> Tuple[str, ...]:
+    if value not in FAMILY_CHOICES:
+        raise invalid("family", value, "ipv4, ipv6 or both")
+    return FAMILY_CHOICES[value]
+
+
+def parse_iface(field: str, value: Any) -> str:
+    if not isinstance(value, str) or not _IFACE.match(value) or value in (".", ".."):
+        raise invalid(field, value, "an interface name of 1 to 15 characters: letters, digits, '_', '.', '-'")
+    return value
+
+
+def parse_mask(field: str, value: Any) -> int:
+    return parse_int(field, value, 1, U32_MAX, "a mask")
+
+
+def parse_mark(field: str, value: Any, mask: Optional[int] = None, mask_field: str = "mask") -> Mark:
+    """A mark 1..0xffffffff with its mask; ``'0x1/0xff'`` carries its own mask."""
+    own_mask = None
+    if isinstance(value, str) and "/" in value:
+        text, _, mask_text = value.partition("/")
+        if mask is not None:
+            raise invalid(field, value, f"a mark without '/mask' when {mask_field} is also given")
+        own_mask = parse_int(field, mask_text, 1, U32_MAX, "a mask after '/'")
+        value = text
+    num = parse_int(field, value, 1, U32_MAX, "a mark")
+    full = own_mask if own_mask is not None else (mask if mask is not None else U32_MAX)
+    if num & ~full & U32_MAX:
+        raise PbrError(
+            f"{field}: {num:#x} has bits outside its mask {full:#x}; expected a mark within the mask",
+            field,
+            value,
+        )
+    return (num, full)
+
+
+def parse_port(field: str, value: Any) -> int:
+    return parse_int(field, value, 1, 65535, "a port")
+
+
+def parse_ports(field: str, value: Any) -> Tuple[PortRange, ...]:
+    """A port, a range ('1000-2000' / '1000:2000') or a list of those -> sorted, merged ranges."""
+    items = value if isinstance(value, list) else [value]
+    if not items:
+        raise invalid(field, value, "a port, a range 'low-high' or a list of those")
+    ranges: List[PortRange] = []
+    for item in items:
+        if isinstance(item, str) and re.search(r"[-:]", item.strip()[1:]):
+            lo_text, hi_text = re.split(r"[-:]", item.strip(), maxsplit=1)
+            try:
+                lo, hi = parse_port(field, lo_text), parse_port(field, hi_text)
+            except PbrError:
+                raise invalid(field, item, "ports from 1 to 65535; a range as 'low-high'") from None
+            if lo > hi:
+                raise PbrError(
+                    f"{field}: {item!r} is a reversed range; expected low-high with low <= high", field, item
+                )
+            ranges.append((lo, hi))
+        else:
+            try:
+                port = parse_port(field, item)
+            except PbrError:
+                raise invalid(field, item, "a port from 1 to 65535, a range 'low-high' or a list of those") from None
+            ranges.append((port, port))
+    return tuple(merge_ranges(ranges))
+
+
+def merge_ranges(ranges: Sequence[Tuple[int, int]]) -> List[Tuple[int, int]]:
+    """Sort and merge overlapping or adjacent integer ranges (as nft does in a set)."""
+    out: List[Tuple[int, int]] = []
+    for lo, hi in sorted(ranges):
+        if out and lo <= out[-1][1] + 1:
+            out[-1] = (out[-1][0], max(out[-1][1], hi))
+        else:
+            out.append((lo, hi))
+    return out
+
+
+def parse_address(field: str, value: Any) -> Any:
+    try:
+        return ipaddress.ip_address(value.strip()) if isinstance(value, str) else None
+    except ValueError:
+        pass
+    raise invalid(field, value, "an IPv4 or IPv6 address")
+
+
+def family_name(net: Any) -> str:
+    return "ipv4" if net.version == 4 else "ipv6"
+
+
+def check_family(field: str, value: Any, net: Any, families: Sequence[str]) -> str:
+    fam = family_name(net)
+    if fam not in families:
+        raise PbrError(
+            f"{field}: {value!r} is {fam} but family is {'/'.join(families)}; expected an {families[0]} "
+            "address (or family: both)",
+            field,
+            value,
+        )
+    return fam
+
+
+def parse_protocols(field: str, value: Any) -> Tuple[str, ...]:
+    items = value if isinstance(value, list) else [value]
+    out: List[str] = []
+    for item in items:
+        if not isinstance(item, str) or item.strip().lower() not in PROTOCOLS:
+            raise invalid(field, item, "tcp, udp or a list of them")
+        if item.strip().lower() not in out:
+            out.append(item.strip().lower())
+    if not out:
+        raise invalid(field, value, "tcp, udp or a list of them")
+    return tuple(p for p in PROTOCOLS if p in out)
+
+
+parse_cidr = parse_network  # a prefix in CIDR notation (a bare address is a host prefix), host bits clear
+
+
+# ---------------------------------------------------------------------------- model
+@dataclass(frozen=True)
+class NfRule:
+    """One rule, backend-neutral. Matches are ANDed; actions run in the order of the fields.
+
+    ``family`` restricts the rule to ipv4 or ipv6 (required with addresses, which are of that family);
+    None means both. ``save_ctmark`` sets the connection mark bits under its mask to its value
+    (always used together with the same ``set_mark``, so it equals CONNMARK --save-mark).
+    """
+
+    family: Optional[str] = None
+    iif: Optional[str] = None
+    saddr: Tuple[Network, ...] = ()
+    daddr: Tuple[Network, ...] = ()
+    l4proto: Tuple[str, ...] = ()
+    dport: Tuple[PortRange, ...] = ()
+    mark: Optional[Mark] = None
+    ctmark: Optional[Mark] = None
+    socket_transparent: bool = False
+    tproxy: Optional[Tuple[int, Optional[str]]] = None  # (port, address or None)
+    set_mark: Optional[Mark] = None
+    save_ctmark: Optional[Mark] = None
+    verdict: Optional[str] = None  # accept | return
+
+
+@dataclass(frozen=True)
+class Role:
+    """A chain a module's task owns: nft ``<name>_<key>``, iptables ``PBR_<NAME>_<ipt>``."""
+
+    key: str
+    hook: str  # prerouting | output
+    nft_type: str  # filter | route (route re-routes locally generated packets whose mark changed)
+    ipt: str
+
+    def nft_name(self, task: str) -> str:
+        return f"{task}_{self.key}"
+
+    def ipt_name(self, task: str) -> str:
+        return f"PBR_{task.upper()}_{self.ipt}"
+
+    def nft_header(self) -> str:
+        return f"type {self.nft_type} hook {self.hook} priority mangle; policy accept;"
+
+    def ipt_hook(self) -> str:
+        return self.hook.upper()
+
+
+@dataclass(frozen=True)
+class ChainSpec:
+    role: Role
+    rules: Tuple[NfRule, ...]
+
+
+@dataclass(frozen=True)
+class Chain:
+    """One owned chain as the backend prints it.
+
+    nftables: family 'inet', hook = the chain's ``type ... hook ... priority ...;`` line ('' when it
+    is not a base chain). iptables: family ipv4/ipv6, hook = the built-in chain that jumps to it,
+    jumps = how many exact ``-A <hook> -j <name>`` rules there are (1 when all is well).
+    """
+
+    backend: str
+    family: str
+    name: str
+    hook: str
+    rules: Tuple[str, ...]
+    jumps: int = 1
+
+
+# ---------------------------------------------------------------------------- tools
+def find_tool(name: str) -> Optional[str]:
+    """``name`` on PATH or in the sbin directories (as Ansible's get_bin_path looks)."""
+    path = os.environ.get("PATH", os.defpath)
+    return shutil.which(name, path=os.pathsep.join([path, *_SBIN]))
+
+
+TOOLS = {
+    "nftables": {"any": ["nft"]},
+    "iptables": {"ipv4": ["iptables-restore", "iptables-save"], "ipv6": ["ip6tables-restore", "ip6tables-save"]},
+}
+
+
+def resolve_backend(
+    requested: Any, families: Sequence[str], which: Callable[[str], Optional[str]]
+) -> Tuple[str, Dict[str, str]]:
+    """auto -> nftables when ``nft`` is found, else iptables. Returns (backend, tool name -> path)."""
+    if requested not in BACKENDS:
+        raise invalid("backend", requested, "auto, nftables or iptables")
+
+    def tools_for(backend: str, fams: Sequence[str]) -> Tuple[Dict[str, str], List[str]]:
+        found: Dict[str, str] = {}
+        missing: List[str] = []
+        for key, names in TOOLS[backend].items():
+            for tool in names:
+                path = which(tool)
+                if path:
+                    found[tool] = path
+                elif key == "any" or key in fams:
+                    missing.append(tool)
+        return found, missing
+
+    if requested == "auto":
+        found, missing = tools_for("nftables", families)
+        if not missing:
+            return "nftables", found
+        found, missing = tools_for("iptables", families)
+        if not missing:
+            return "iptables", found
+        raise PbrError(
+            "backend: 'auto' found neither nft nor the iptables tools (" + ", ".join(missing) + ") on the "
+            "managed host; expected nftables (the nft command) or iptables to be installed",
+            "backend",
+            requested,
+        )
+    found, missing = tools_for(requested, families)
+    if missing:
+        raise PbrError(
+            f"backend: {requested!r} is not installed on the managed host ({', '.join(missing)} not found); "
+            "expected the backend's commands on PATH or in /usr/sbin, or another backend",
+            "backend",
+            requested,
+        )
+    return requested, found
+
+
+def run_tool(host: Host, argv: Sequence[str], stdin: Optional[str] = None) -> subprocess.CompletedProcess:
+    """Run a tool in the task's namespace (``ip netns exec``, which also gives it the namespace's /etc)."""
+    prefix = [host.ip_bin, "netns", "exec", host.namespace] if host.namespace else []
+    try:
+        return subprocess.run(
+            prefix + list(argv), input=stdin, capture_output=True, text=True, check=False, timeout=TOOL_TIMEOUT
+        )
+    except subprocess.TimeoutExpired:
+        raise PbrError(f"`{' '.join(argv)}` did not finish within {TOOL_TIMEOUT} s") from None
+
+
+def shell_prefix(host_namespace: Optional[str]) -> str:
+    return f"ip netns exec {host_namespace} " if host_namespace else ""
+
+
+# ---------------------------------------------------------------------------- the engine's kind
+Builder = Callable[[Dict[str, Any], Tuple[str, ...], str], List[ChainSpec]]
+
+
+class NetfilterKind(engine.Kind[Chain]):
+    """The chains of one task (``name``) of one module. ``read`` sees only this task's chains."""
+
+    noun = "chain"
+
+    def __init__(
+        self, roles: Sequence[Role], build: Builder, which: Callable[[str], Optional[str]] = find_tool
+    ) -> None:
+        self.roles = list(roles)
+        self.build = build
+        self.which = which
+        self.task = ""
+        self.backend = ""
+        self.families: Tuple[str, ...] = ()
+        self.tools: Dict[str, str] = {}
+        self.namespace: Optional[str] = None
+        # what else is in table inet pbr_linux (other tasks' chains, sets): decides `delete table`
+        self.table_chains: List[str] = []
+        self.table_others: List[str] = []
+
+    # identity --------------------------------------------------------------------------
+    def key(self, obj: Chain) -> Hashable:
+        return (obj.backend, obj.family, obj.name, obj.hook, obj.rules, obj.jumps)
+
+    def slot(self, obj: Chain) -> Hashable:
+        return (obj.backend, obj.family, obj.name)
+
+    def group(self, obj: Chain) -> Hashable:
+        return self.task
+
+    def owned(self, obj: Chain) -> bool:
+        return obj.name in self.chain_names(obj.backend)
+
+    def sort_key(self, obj: Chain) -> Any:
+        return (obj.backend, obj.family, obj.name)
+
+    def chain_names(self, backend: str) -> List[str]:
+        if backend == "nftables":
+            return [r.nft_name(self.task) for r in self.roles]
+        return [r.ipt_name(self.task) for r in self.roles]
+
+    # notation --------------------------------------------------------------------------
+    def _backend(self, backend: str) -> Any:
+        from ansible_collections.pbr.linux.plugins.module_utils import iptables, nft
+
+        return nft if backend == "nftables" else iptables
+
+    def show(self, obj: Chain) -> str:
+        return self._backend(obj.backend).show(obj)
+
+    def section(self, obj: Chain) -> str:
+        return self._backend(obj.backend).section(obj)
+
+    def describe(self, obj: Chain) -> str:
+        return f"{obj.backend} {obj.family} chain {obj.name}"
+
+    def to_config(self, obj: Chain) -> Dict[str, Any]:
+        out: Dict[str, Any] = {
+            "backend": obj.backend,
+            "family": obj.family,
+            "chain": obj.name,
+            "hook": obj.hook,
+            "rules": list(obj.rules),
+        }
+        if obj.backend == "iptables":
+            out["jumps"] = obj.jumps
+        return out
+
+    def plan_commands(self, plan: engine.Plan[Chain]) -> List[str]:
+        if not plan.ops:
+            return []
+        return self._backend(self.backend).commands(self, plan)
+
+    # I/O -------------------------------------------------------------------------------
+    def from_config(self, config: Sequence[Dict[str, Any]], resolver: Any) -> List[Chain]:
+        params = dict(config[0]) if config else {}
+        self.task = check_name(params.get("name"))
+        state = params.get("state") or "present"
+        if state not in ("present", "absent"):
+            raise invalid("state", state, "present or absent")
+        self.families = parse_families(params.get("family") or "ipv4")
+        self.backend, self.tools = resolve_backend(params.get("backend") or "auto", self.families, self.which)
+        if state == "absent":
+            return []
+        specs = self.build(params, self.families, self.backend)
+        return self._backend(self.backend).render(self.task, specs, self.families)
+
+    def read(self, host: Host) -> List[Chain]:
+        self.namespace = host.namespace
+        return self._backend(self.backend).read(self, host)
+
+    def apply(self, plan: engine.Plan[Chain], host: Host) -> None:
+        self._backend(self.backend).apply(self, plan, host)
+
+
+# ---------------------------------------------------------------------------- module glue
+COMMON_OPTIONS: Dict[str, Any] = {
+    "name": {"type": "str", "required": True},
+    "state": {"type": "str", "default": "present", "choices": ["present", "absent"]},
+    "backend": {"type": "str", "default": "auto", "choices": list(BACKENDS)},
+    "family": {"type": "str", "default": "ipv4", "choices": list(FAMILY_CHOICES)},
+    "namespace": {"type": "str"},
+}
+
+
+def run_module(module: Any, kind: NetfilterKind) -> None:
+    """Run a netfilter module: state present = the task's chains become exactly the desired ones
+    (``overridden`` over what the task owns), absent = all of them go (``deleted``)."""
+    from ansible_collections.pbr.linux.plugins.module_utils.ansible_glue import finish
+
+    params = module.params
+    namespace = params.get("namespace")
+
+    def call() -> Dict[str, Any]:
+        result = engine.run(
+            kind,
+            "overridden" if params["state"] == "present" else "deleted",
+            [params],
+            module.check_mode,
+            module._diff,
+            host_factory=lambda: Host(namespace),
+            resolver_factory=lambda host: None,
+        )
+        result["backend"] = kind.backend
+        return result
+
+    finish(module, call)

@@ -1,0 +1,230 @@
+# Copyright (c) 2026 pbr.linux contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The nftables backend: our chains in ``table inet pbr_linux``, one ``nft -f`` transaction per task.
+
+Rules are rendered in the exact text ``nft list table`` prints for them (nft 1.0.6): marks as
+``0x%08x``, a masked mark set as ``meta mark & (~mask|mark) | mark``, sets sorted and merged
+(adjacent ports and prefixes collapse, as nft merges them), host prefixes without ``/32``, no
+``meta l4proto`` before a ``tcp dport``, no ``meta nfproto`` before an ``ip``/``ip6`` address match.
+The chains read back then compare equal when nothing has to change. ``nft -j`` output is never fed
+back to nft (it would append duplicate rules).
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from typing import Any, Dict, List, Sequence, Tuple
+
+from ansible_collections.pbr.linux.plugins.module_utils.common import U32_MAX, PbrError
+from ansible_collections.pbr.linux.plugins.module_utils.engine import Plan
+from ansible_collections.pbr.linux.plugins.module_utils.host import Host
+from ansible_collections.pbr.linux.plugins.module_utils.netfilter import (
+    Chain,
+    ChainSpec,
+    Mark,
+    NfRule,
+    merge_ranges,
+    run_tool,
+    shell_prefix,
+)
+
+TABLE = "inet pbr_linux"
+SECTION = f"nft list table {TABLE}"
+
+
+# ---------------------------------------------------------------------------- render
+def hex32(value: int) -> str:
+    return f"0x{value:08x}"
+
+
+def mark_match(word: str, mark: Mark) -> str:
+    value, mask = mark
+    if mask == U32_MAX:
+        return f"{word} {hex32(value)}"
+    return f"{word} & {hex32(mask)} == {hex32(value)}"
+
+
+def mark_set(word: str, mark: Mark) -> str:
+    """``word`` bits under the mask become the value; the other bits stay (nft prints and-mask ~mask|value)."""
+    value, mask = mark
+    if mask == U32_MAX:
+        return f"{word} set {hex32(value)}"
+    return f"{word} set {word} & {hex32((~mask | value) & U32_MAX)} | {hex32(value)}"
+
+
+def set_text(items: Sequence[str]) -> str:
+    return items[0] if len(items) == 1 else "{ " + ", ".join(items) + " }"
+
+
+def ports_text(ports: Sequence[Tuple[int, int]]) -> str:
+    return set_text([str(lo) if lo == hi else f"{lo}-{hi}" for lo, hi in ports])
+
+
+def addrs_text(nets: Sequence[Any]) -> str:
+    """Prefixes as nft prints an (interval) set of them: merged, sorted, ranges where no prefix fits."""
+    version = nets[0].version
+    bits = 32 if version == 4 else 128
+    make = ipaddress.IPv4Address if version == 4 else ipaddress.IPv6Address
+    items: List[str] = []
+    for lo, hi in merge_ranges([(int(n.network_address), int(n.broadcast_address)) for n in nets]):
+        size = hi - lo + 1
+        if size & (size - 1) == 0 and lo % size == 0:
+            plen = bits - (size.bit_length() - 1)
+            items.append(str(make(lo)) if plen == bits else f"{make(lo)}/{plen}")
+        else:
+            items.append(f"{make(lo)}-{make(hi)}")
+    return set_text(items)
+
+
+def render_rule(rule: NfRule) -> str:
+    words: List[str] = []
+    if rule.family and not rule.saddr and not rule.daddr:
+        words.append(f"meta nfproto {rule.family}")
+    if rule.iif:
+        words.append(f'iifname "{rule.iif}"')
+    ip = "ip6" if rule.family == "ipv6" else "ip"
+    if rule.saddr:
+        words.append(f"{ip} saddr {addrs_text(rule.saddr)}")
+    if rule.daddr:
+        words.append(f"{ip} daddr {addrs_text(rule.daddr)}")
+    if rule.dport:
+        words.append(f"{rule.l4proto[0]} dport {ports_text(rule.dport)}")
+    elif rule.l4proto:
+        words.append("meta l4proto " + set_text(list(rule.l4proto)))
+    if rule.mark:
+        words.append(mark_match("meta mark", rule.mark))
+    if rule.ctmark:
+        words.append(mark_match("ct mark", rule.ctmark))
+    if rule.socket_transparent:
+        words.append("socket transparent 1")
+    if rule.tproxy:
+        port, addr = rule.tproxy
+        target = "" if addr is None else (f"[{addr}]" if ":" in addr else addr)
+        words.append(f"tproxy {ip} to {target}:{port}")
+    if rule.set_mark:
+        words.append(mark_set("meta mark", rule.set_mark))
+    if rule.save_ctmark:
+        words.append(mark_set("ct mark", rule.save_ctmark))
+    if rule.verdict:
+        words.append(rule.verdict)
+    return " ".join(words)
+
+
+def render(task: str, specs: Sequence[ChainSpec], families: Sequence[str]) -> List[Chain]:
+    return [
+        Chain(
+            "nftables",
+            "inet",
+            spec.role.nft_name(task),
+            spec.role.nft_header(),
+            tuple(render_rule(r) for r in spec.rules),
+        )
+        for spec in specs
+    ]
+
+
+def show(chain: Chain) -> str:
+    lines = [f"chain {chain.name} {{"]
+    if chain.hook:
+        lines.append(f"\t{chain.hook}")
+    lines += [f"\t{rule}" for rule in chain.rules]
+    lines.append("}")
+    return "\n".join(lines)
+
+
+def section(chain: Chain) -> str:
+    return SECTION
+
+
+# ---------------------------------------------------------------------------- parse / read
+def parse_table(text: str) -> Tuple[Dict[str, Tuple[str, List[str]]], List[str]]:
+    """``nft list table`` text -> ({chain: (type line or '', rules)}, [other top-level objects])."""
+    chains: Dict[str, Tuple[str, List[str]]] = {}
+    others: List[str] = []
+    depth = 0
+    current = None
+    for raw in text.splitlines():
+        line = raw.strip()
+        if not line:
+            continue
+        bare = re.sub(r'"(?:[^"\\]|\\.)*"', '""', line)
+        delta = bare.count("{") - bare.count("}")
+        if depth == 1 and current is None:
+            match = re.match(r"^chain (\S+) \{$", line)
+            if match:
+                current = match.group(1)
+                chains[current] = ("", [])
+            elif line != "}":
+                others.append(line.split("{")[0].strip())
+        elif depth == 2 and current is not None and line != "}":
+            header, rules = chains[current]
+            if line.startswith("type ") and not header and not rules:
+                chains[current] = (line, rules)
+            else:
+                rules.append(line)
+        depth += delta
+        if depth <= 1:
+            current = None
+    return chains, others
+
+
+def read(kind: Any, host: Host) -> List[Chain]:
+    proc = run_tool(host, [kind.tools["nft"], "list", "table", "inet", "pbr_linux"])
+    if proc.returncode != 0:
+        if "No such file or directory" not in proc.stderr:
+            raise PbrError(f"`nft list table {TABLE}` failed: {_first_lines(proc.stderr)}")
+        chains: Dict[str, Tuple[str, List[str]]] = {}
+        others: List[str] = []
+    else:
+        chains, others = parse_table(proc.stdout)
+    kind.table_chains = list(chains)
+    kind.table_others = others
+    names = kind.chain_names("nftables")
+    return [
+        Chain("nftables", "inet", name, header, tuple(rules))
+        for name, (header, rules) in chains.items()
+        if name in names
+    ]
+
+
+# ---------------------------------------------------------------------------- apply
+def script(kind: Any, plan: Plan[Chain]) -> List[str]:
+    """The ``nft -f`` input for a plan: only our chains, in one transaction."""
+    lines: List[str] = []
+    removed, added = set(), set()
+    if any(op.action != "delete" for op in plan.ops):
+        lines.append(f"table {TABLE} {{}}")
+    for op in plan.ops:
+        chain = op.obj
+        if op.action == "delete" or (op.action == "replace" and op.old is not None and op.old.hook != chain.hook):
+            lines += [f"flush chain {TABLE} {chain.name}", f"delete chain {TABLE} {chain.name}"]
+            if op.action == "delete":
+                removed.add(chain.name)
+                continue
+        lines.append(f"add chain {TABLE} {chain.name}" + (f" {{ {chain.hook} }}" if chain.hook else ""))
+        lines.append(f"flush chain {TABLE} {chain.name}")
+        lines += [f"add rule {TABLE} {chain.name} {rule}" for rule in chain.rules]
+        added.add(chain.name)
+    if not ((set(kind.table_chains) - removed) | added) and not kind.table_others:
+        lines.append(f"delete table {TABLE}")
+    return lines
+
+
+def commands(kind: Any, plan: Plan[Chain]) -> List[str]:
+    return [f"{shell_prefix(kind.namespace)}nft -f - <<'EOF'", *script(kind, plan), "EOF"]
+
+
+def apply(kind: Any, plan: Plan[Chain], host: Host) -> None:
+    text = "".join(line + "\n" for line in script(kind, plan))
+    nft = kind.tools["nft"]
+    check = run_tool(host, [nft, "-c", "-f", "-"], text)
+    if check.returncode != 0:
+        raise PbrError(f"nftables refused the change (nft -c -f), nothing was changed: {_first_lines(check.stderr)}")
+    proc = run_tool(host, [nft, "-f", "-"], text)
+    if proc.returncode != 0:
+        raise PbrError(f"nft -f failed; the transaction was not applied: {_first_lines(proc.stderr)}")
+
+
+def _first_lines(text: str, count: int = 6) -> str:
+    return " | ".join(line.rstrip() for line in text.strip().splitlines()[:count])
