@@ -41,6 +41,8 @@ from ansible_collections.pbr.linux.plugins.module_utils.tables import (
 ACTIONS = {"lookup": 1, "goto": 2, "nop": 3, "blackhole": 6, "unreachable": 7, "prohibit": 8}
 ACTION_NAMES = {v: k for k, v in ACTIONS.items()}
 FIB_RULE_INVERT = 0x2
+MAX_UID = 0xFFFFFFFE  # (uid_t)-1 is the invalid uid: the kernel refuses it in a uid range
+MAX_PORT = 65534  # the kernel refuses 0 and 65535 in a rule's port range (fib_rule_port_range_valid)
 TABLE_COMPAT = 252
 IPPROTO_NAMES = {
     "icmp": 1,
@@ -167,8 +169,19 @@ def _tos(field: str, value: Any, family: int) -> int:
     return tos
 
 
-def normalise(entry: Dict[str, Any], where: str, tables: Optional[TableNames], need_priority: bool = True) -> Rule:
-    """Validate one config entry and return the Rule it means. ``where`` prefixes field names."""
+def normalise(
+    entry: Dict[str, Any],
+    where: str,
+    tables: Optional[TableNames],
+    need_priority: bool = True,
+    unknown_family_is_ipv4: bool = True,
+) -> Rule:
+    """Validate one config entry and return the Rule it means. ``where`` prefixes field names.
+
+    A rule with no family and no address is IPv4 (as ``ip rule add`` makes it); with
+    ``unknown_family_is_ipv4=False`` (parsing an ``ip rule show`` line of unknown family) the
+    family-dependent limits (tos, suppress_prefixlength) are the looser IPv6 ones.
+    """
 
     def f(name: str) -> str:
         return f"{where}.{name}"
@@ -203,9 +216,10 @@ def normalise(entry: Dict[str, Any], where: str, tables: Optional[TableNames], n
         family = fam
         if net.prefixlen:  # a /0 prefix is "all": the kernel stores no address for it
             nets[name] = net
+    limits = family if family is not None else FAMILIES["ipv4" if unknown_family_is_ipv4 else "ipv6"]
     if family is None:
         family = FAMILIES["ipv4"]
-    maxlen = 32 if family == 2 else 128
+    maxlen = 32 if limits == 2 else 128
 
     priority = None
     if given("priority"):
@@ -284,15 +298,15 @@ def normalise(entry: Dict[str, Any], where: str, tables: Optional[TableNames], n
         priority=priority,
         src=nets["from"].with_prefixlen if "from" in nets else None,
         dst=nets["to"].with_prefixlen if "to" in nets else None,
-        tos=_tos(f("tos"), entry["tos"], family) if given("tos") else 0,
+        tos=_tos(f("tos"), entry["tos"], limits) if given("tos") else 0,
         fwmark=fwmark,
         fwmask=fwmask,
         iif=check_ifname(f("iif"), entry["iif"]) if given("iif") else None,
         oif=check_ifname(f("oif"), entry["oif"]) if given("oif") else None,
-        uidrange=parse_range(f("uidrange"), entry["uidrange"], 0, U32_MAX, "uid") if given("uidrange") else None,
+        uidrange=parse_range(f("uidrange"), entry["uidrange"], 0, MAX_UID, "uid") if given("uidrange") else None,
         ipproto=_ipproto(f("ipproto"), entry["ipproto"]) if given("ipproto") else None,
-        sport=parse_range(f("sport"), entry["sport"], 1, 65535, "port") if given("sport") else None,
-        dport=parse_range(f("dport"), entry["dport"], 1, 65535, "port") if given("dport") else None,
+        sport=parse_range(f("sport"), entry["sport"], 1, MAX_PORT, "port") if given("sport") else None,
+        dport=parse_range(f("dport"), entry["dport"], 1, MAX_PORT, "port") if given("dport") else None,
         suppress_prefixlength=spl,
         invert=invert,
         action=action,
@@ -331,7 +345,7 @@ def selector_tokens(rule: Rule, show: bool) -> List[str]:
     if rule.dst:
         out += ["to", _addr_text(rule.dst) if show else rule.dst]
     if rule.tos:
-        out += ["tos", f"{rule.tos:#x}"]
+        out += ["tos", f"0x{rule.tos:02x}" if show else f"{rule.tos:#x}"]  # ip prints 0x%02x
     if rule.fwmark is not None:
         out += ["fwmark", _mark_text(rule, show)]
     if rule.iif:
@@ -458,7 +472,7 @@ def parse_line(line: str, family: Optional[int] = None) -> Optional[Rule]:
         i += 2
     if family is not None:
         entry["family"] = FAMILY_NAMES[family]
-    rule = normalise(entry, "running_config", None, need_priority=False)
+    rule = normalise(entry, "running_config", None, need_priority=False, unknown_family_is_ipv4=False)
     inferred = rule.family if (family is not None or "from" in entry or "to" in entry) else None
     return replace(rule, family=inferred, protocol=protocol)
 
