@@ -1,0 +1,569 @@
+# Copyright (c) 2026 pbr.linux contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Per-interface IPv4 sysctls (src_valid_mark, rp_filter): keys, /proc/sys, our sysctl.d file.
+
+Objects are ``(store, interface, setting, value)``: ``store`` is ``running`` (the kernel's
+/proc/sys/net/ipv4/conf/<if>/<setting> in the task's namespace) or ``file`` (our persistence
+file, ``60-pbr-linux.conf`` in sysctl.d). They plug into the engine as one :class:`SysctlKind`;
+the engine plans (state ``overridden`` over the interfaces and settings of the task), this file
+reads and writes.
+
+Key notation (sysctl(8), sysctl.d(5)): the dot in an interface name is written as ``/`` in a
+dotted key, ``net.ipv4.conf.eth1/100.rp_filter``, because the first separator being a dot makes
+``.`` and ``/`` swap roles. In /proc/sys the name keeps its dot: ``.../conf/eth1.100/rp_filter``.
+
+/proc/sys/net shows the network namespace of the task that *opens* a file there, and an open
+file keeps it: reads and writes open the file with this thread switched into the namespace
+(:meth:`Host.in_namespace`), so no helper process is needed.
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import re
+from dataclasses import dataclass, field
+from typing import Any, Dict, Hashable, List, Mapping, Optional, Sequence, Tuple
+
+from ansible_collections.pbr.linux.plugins.module_utils.common import PbrError, check_ifname, invalid
+from ansible_collections.pbr.linux.plugins.module_utils.engine import Kind, Op, Plan
+from ansible_collections.pbr.linux.plugins.module_utils.host import Host, atomic_write, read_text
+
+SETTINGS = ("src_valid_mark", "rp_filter")
+RP_FILTER = {"off": 0, "strict": 1, "loose": 2}
+RP_FILTER_NAMES = {v: k for k, v in RP_FILTER.items()}
+SPECIAL = ("all", "default")
+CONF = ("net", "ipv4", "conf")
+PROC_SYS = "/proc/sys"
+FILE_NAME = "60-pbr-linux.conf"
+RUNNING = "running"
+FILE = "file"
+HEADER = "# Managed by the pbr.linux Ansible collection (pbr.linux.src_valid_mark): edits here are overwritten.\n"
+HEADER_ROOT = (
+    "# Loaded at boot by systemd-sysctl (and by udev for an interface that appears later);\n"
+    "# load it now with: sysctl -e -p {path}\n"
+)
+HEADER_NETNS = (
+    "# For network namespace {namespace}: systemd does not load it; `ip netns exec {namespace}` shows it as\n"
+    "# /etc/sysctl.d/{name}: load it with: ip netns exec {namespace} sysctl -e -p /etc/sysctl.d/{name}\n"
+)
+HEADER_PREVIOUS = "# A '# pbr.linux previous:' line keeps the value its entry replaced (state=absent restores it).\n"
+_PREVIOUS = re.compile(r"^#\s*pbr\.linux previous:\s*(\S+?)\s*=\s*(\S+)\s*$")
+_SETTING = re.compile(r"^[ \t]*(-?)([^=#;\s][^=]*?)\s*=\s*(.*?)\s*$")
+
+Slot = Tuple[str, str]  # (interface, setting)
+
+
+# ---------------------------------------------------------------------------- keys and paths
+def sysctl_key(interface: str, setting: str) -> str:
+    """``net.ipv4.conf.<if>.<setting>`` with each dot of the interface name written as ``/``."""
+    return ".".join(CONF + (interface.replace(".", "/"), setting))
+
+
+def key_to_path(key: str) -> str:
+    """A sysctl key in either notation -> the path under /proc/sys (sysctl(8) rules).
+
+    When the first separator is a dot, dots separate and slashes stand for dots; when it is a
+    slash, the key already is a path.
+    """
+    key = key.strip().strip("./")
+    first = re.search(r"[./]", key)
+    if first and first.group(0) == ".":
+        key = key.translate(str.maketrans("./", "/."))
+    return key
+
+
+def parse_key(key: str) -> Optional[Slot]:
+    """``(interface, setting)`` for a key of ours (either notation), else None."""
+    parts = key_to_path(key).split("/")
+    if len(parts) == 5 and tuple(parts[:3]) == CONF and parts[4] in SETTINGS and parts[3] not in ("", ".", ".."):
+        return (parts[3], parts[4])
+    return None
+
+
+def proc_path(interface: str, setting: str, root: str = PROC_SYS) -> str:
+    return os.path.join(root, *CONF, interface, setting)
+
+
+def persist_path(namespace: Optional[str], etc: str = "/etc") -> str:
+    """Our sysctl.d file. For a namespace: ``/etc/netns/NS/sysctl.d/...``, which ``ip netns exec NS``
+    shows as /etc/sysctl.d (so ``ip netns exec NS sysctl -e -p /etc/sysctl.d/60-pbr-linux.conf`` loads it);
+    never the root view's /etc/sysctl.d, which systemd-sysctl applies to the root namespace only."""
+    if namespace:
+        return os.path.join(etc, "netns", namespace, "sysctl.d", FILE_NAME)
+    return os.path.join(etc, "sysctl.d", FILE_NAME)
+
+
+def value_text(setting: str, value: int) -> str:
+    if setting == "rp_filter":
+        return RP_FILTER_NAMES.get(value, str(value))
+    return "true" if value else "false"
+
+
+# ---------------------------------------------------------------------------- our file
+@dataclass(frozen=True)
+class Entry:
+    value: int
+    previous: Optional[int] = None  # the running value the entry replaced; None: unknown (pending)
+
+
+@dataclass
+class SysctlFile:
+    """Our sysctl.d file: entries we manage, and any other setting lines, kept verbatim."""
+
+    entries: Dict[Slot, Entry] = field(default_factory=dict)
+    other: List[str] = field(default_factory=list)
+
+
+def _int(text: str) -> Optional[int]:
+    return int(text) if re.match(r"^-?\d+$", text.strip()) else None
+
+
+def parse_file(text: Optional[str]) -> SysctlFile:
+    """Parse our file. Comments go (the header is rewritten), except our ``previous`` records.
+
+    Lines for keys we do not manage are kept as they are; a later line for the same key wins,
+    as when sysctl applies the file.
+    """
+    out = SysctlFile()
+    previous: Dict[Slot, int] = {}
+    for raw in (text or "").splitlines():
+        line = raw.strip()
+        if not line:
+            continue
+        if line[0] in "#;":
+            match = _PREVIOUS.match(line)
+            slot = parse_key(match.group(1)) if match else None
+            value = _int(match.group(2)) if match else None
+            if slot is not None and value is not None:
+                previous[slot] = value
+            continue
+        match = _SETTING.match(line)
+        slot = parse_key(match.group(2)) if match else None
+        value = _int(match.group(3)) if match else None
+        if slot is None or value is None:
+            out.other.append(line)
+            continue
+        out.entries.pop(slot, None)
+        out.entries[slot] = Entry(value)
+    for slot, entry in out.entries.items():
+        if slot in previous:
+            out.entries[slot] = Entry(entry.value, previous[slot])
+    return out
+
+
+def _slot_order(slot: Slot) -> Tuple[int, str, int]:
+    interface, setting = slot
+    return (SPECIAL.index(interface) if interface in SPECIAL else len(SPECIAL), interface, SETTINGS.index(setting))
+
+
+def render_file(data: SysctlFile, path: str, namespace: Optional[str] = None) -> str:
+    lines = [HEADER]
+    if namespace:
+        lines.append(HEADER_NETNS.format(namespace=namespace, name=os.path.basename(path)))
+    else:
+        lines.append(HEADER_ROOT.format(path=path))
+    lines.append(HEADER_PREVIOUS)
+    lines += [line + "\n" for line in data.other]
+    for slot in sorted(data.entries, key=_slot_order):
+        entry = data.entries[slot]
+        key = sysctl_key(*slot)
+        lines.append(f"{key} = {entry.value}\n")
+        if entry.previous is not None:
+            lines.append(f"# pbr.linux previous: {key} = {entry.previous}\n")
+    return "".join(lines)
+
+
+# ---------------------------------------------------------------------------- /proc/sys
+class ProcSys:
+    """net.ipv4.conf.* of one namespace, read and written through /proc/sys."""
+
+    def __init__(self, host: Optional[Host], root: str = PROC_SYS) -> None:
+        self.host = host
+        self.root = root
+
+    def _inside(self, make: Any) -> Any:
+        return self.host.in_namespace(make) if self.host is not None else make()
+
+    def interfaces(self) -> List[str]:
+        """Every name under net/ipv4/conf (the interfaces with IPv4 configuration, plus all/default)."""
+        return sorted(self._inside(lambda: os.listdir(os.path.join(self.root, *CONF))))
+
+    def read(self, slots: Sequence[Slot]) -> Dict[Slot, int]:
+        """Current values of the slots that exist (a missing interface is simply left out)."""
+
+        def read_all() -> Dict[Slot, int]:
+            values: Dict[Slot, int] = {}
+            for slot in slots:
+                path = proc_path(*slot, root=self.root)
+                try:
+                    with open(path) as handle:
+                        text = handle.read(64)
+                except FileNotFoundError:
+                    continue
+                except OSError as err:
+                    raise PbrError(f"cannot read {path}{self._where()}: {err.strerror}") from None
+                number = _int(text)
+                if number is not None:
+                    values[slot] = number
+            return values
+
+        return self._inside(read_all)
+
+    def write(self, interface: str, setting: str, value: int) -> None:
+        path = proc_path(interface, setting, root=self.root)
+        try:
+            fd = self._inside(lambda: os.open(path, os.O_WRONLY))
+        except OSError as err:
+            what = "the interface does not exist" if err.errno == errno.ENOENT else err.strerror
+            raise PbrError(f"cannot open {path}{self._where()}: {what}", "interfaces", interface) from None
+        try:
+            os.write(fd, f"{value}\n".encode())
+        except OSError as err:
+            raise PbrError(
+                f"the kernel refused `{sysctl_command(interface, setting, value)}`{self._where()}: {err.strerror}",
+                "interfaces",
+                interface,
+            ) from None
+        finally:
+            os.close(fd)
+
+    def _where(self) -> str:
+        return f" in namespace {self.host.namespace}" if self.host is not None and self.host.namespace else ""
+
+
+def sysctl_command(interface: str, setting: str, value: int) -> str:
+    return f"sysctl -w {sysctl_key(interface, setting)}={value}"
+
+
+# ---------------------------------------------------------------------------- the request
+@dataclass(frozen=True)
+class Request:
+    """The validated module parameters."""
+
+    interfaces: Tuple[str, ...]
+    settings: Tuple[Tuple[str, int], ...]  # (setting, value) to set with state=present
+    state: str = "present"
+    persist: bool = True
+
+    def scope(self) -> Tuple[str, ...]:
+        """The settings this task is about: the ones given, or both for state=absent."""
+        return SETTINGS if self.state == "absent" else tuple(name for name, _ in self.settings)
+
+
+def parse_rp_filter(value: Any) -> Optional[int]:
+    expected = "off, strict or loose (or 0, 1, 2)"
+    if value is None:
+        return None
+    if value is False:  # an unquoted `off` in YAML 1.1 is the boolean false
+        return 0
+    if isinstance(value, bool):
+        raise invalid("rp_filter", value, expected + "; quote 'off' in YAML, and true does not say which mode")
+    if isinstance(value, int) and value in RP_FILTER_NAMES:
+        return value
+    if isinstance(value, str):
+        text = value.strip().lower()
+        if text in RP_FILTER:
+            return RP_FILTER[text]
+        if text in ("0", "1", "2"):
+            return int(text)
+    raise invalid("rp_filter", value, expected)
+
+
+def parse_request(params: Mapping[str, Any]) -> Request:
+    """Validate the parameters, before anything on the host is read or changed."""
+    state = params.get("state", "present")
+    if state not in ("present", "absent"):
+        raise invalid("state", state, "present or absent")
+    raw = params.get("interfaces")
+    if isinstance(raw, str):
+        raw = [raw]
+    if not isinstance(raw, (list, tuple)) or not raw:
+        raise invalid("interfaces", raw, "a list of one or more interface names (or all, default)")
+    names: List[str] = []
+    for n, name in enumerate(raw):
+        check_ifname(f"interfaces[{n}]", name)
+        if name not in names:
+            names.append(name)
+    svm = params.get("src_valid_mark", True)
+    if not isinstance(svm, bool):
+        raise invalid("src_valid_mark", svm, "a boolean")
+    persist = params.get("persist", True)
+    if not isinstance(persist, bool):
+        raise invalid("persist", persist, "a boolean")
+    settings: List[Tuple[str, int]] = [("src_valid_mark", int(svm))]
+    rp_filter = parse_rp_filter(params.get("rp_filter"))
+    if rp_filter is not None:
+        settings.append(("rp_filter", rp_filter))
+    return Request(tuple(names), tuple(settings), state, persist)
+
+
+# ---------------------------------------------------------------------------- objects
+@dataclass(frozen=True)
+class Sysctl:
+    store: str  # RUNNING or FILE
+    interface: str
+    setting: str
+    value: int
+
+    @property
+    def slot(self) -> Slot:
+        return (self.interface, self.setting)
+
+
+@dataclass
+class Snapshot:
+    """What the host holds for one task: existing interfaces, running values, our file."""
+
+    existing: List[str]
+    running: Dict[Slot, int]
+    path: str
+    file: SysctlFile
+
+    def exists(self, interface: str) -> bool:
+        return interface in self.existing
+
+
+def take_snapshot(proc: ProcSys, request: Request, path: str) -> Snapshot:
+    existing = proc.interfaces()
+    names = list(SPECIAL) + [i for i in request.interfaces if i not in SPECIAL and i in existing]
+    running = proc.read([(name, setting) for name in names for setting in SETTINGS])
+    return Snapshot(existing, running, path, parse_file(read_text(path)))
+
+
+def desired_objects(request: Request, snap: Snapshot) -> List[Sysctl]:
+    """What the task wants, within its scope (the engine compares it with :func:`current_objects`).
+
+    present: the values in the running kernel for interfaces that exist, and in our file when
+    persisting. absent: no entries in our file; a running value we had set (it still equals our
+    entry) goes back to the value our file recorded it replaced, or, when none was recorded (the
+    interface did not exist when persisted), to net.ipv4.conf.default's value, the one a new
+    interface starts with. Values set with persist=false were never recorded and are left alone.
+    """
+    out: List[Sysctl] = []
+    if request.state == "present":
+        for name in request.interfaces:
+            for setting, value in request.settings:
+                if snap.exists(name):
+                    out.append(Sysctl(RUNNING, name, setting, value))
+                if request.persist:
+                    out.append(Sysctl(FILE, name, setting, value))
+        return out
+    for name in request.interfaces:
+        for setting in SETTINGS:
+            entry = snap.file.entries.get((name, setting))
+            running = snap.running.get((name, setting))
+            if entry is None or running is None or running != entry.value:
+                continue
+            restore = entry.previous
+            if restore is None and name not in SPECIAL:
+                restore = snap.running.get(("default", setting))
+            if restore is not None:
+                out.append(Sysctl(RUNNING, name, setting, restore))
+    return out
+
+
+def current_objects(request: Request, snap: Snapshot) -> List[Sysctl]:
+    """The host's objects within the task's scope (interfaces named, settings in scope)."""
+    out: List[Sysctl] = []
+    with_file = request.persist or request.state == "absent"
+    for name in request.interfaces:
+        for setting in request.scope():
+            if (name, setting) in snap.running:
+                out.append(Sysctl(RUNNING, name, setting, snap.running[(name, setting)]))
+            entry = snap.file.entries.get((name, setting))
+            if with_file and entry is not None:
+                out.append(Sysctl(FILE, name, setting, entry.value))
+    return out
+
+
+def new_file(snap: Snapshot, after: Sequence[Sysctl], scope: Sequence[Slot]) -> SysctlFile:
+    """Our file once the plan is carried out: entries outside the scope kept, ours from ``after``."""
+    entries = {slot: e for slot, e in snap.file.entries.items() if slot not in scope}
+    for obj in after:
+        if obj.store != FILE:
+            continue
+        old = snap.file.entries.get(obj.slot)
+        previous = old.previous if old is not None else snap.running.get(obj.slot)
+        entries[obj.slot] = Entry(obj.value, previous)
+    return SysctlFile(entries, list(snap.file.other))
+
+
+def effective(request: Request, snap: Snapshot, desired: Sequence[Sysctl]) -> Dict[str, Dict[str, Any]]:
+    """What the kernel applies to each named, existing interface once the task is done.
+
+    src_valid_mark is on when it is on for the interface *or* for ``all``; rp_filter is the
+    larger of the interface's and ``all``'s value (0 off, 1 strict, 2 loose).
+    """
+    values = dict(snap.running)
+    values.update({o.slot: o.value for o in desired if o.store == RUNNING})
+    out: Dict[str, Dict[str, Any]] = {}
+    for name in request.interfaces:
+        if name in SPECIAL or not snap.exists(name):
+            continue
+        svm = values.get((name, "src_valid_mark"), 0) or values.get(("all", "src_valid_mark"), 0)
+        rpf = max(values.get((name, "rp_filter"), 0), values.get(("all", "rp_filter"), 0))
+        out[name] = {"src_valid_mark": bool(svm), "rp_filter": RP_FILTER_NAMES.get(rpf, str(rpf))}
+    return out
+
+
+# ---------------------------------------------------------------------------- engine kind
+class SysctlKind(Kind[Sysctl]):
+    """src_valid_mark / rp_filter per interface; run with state ``overridden`` over the task's scope.
+
+    Running values are never "owned" (nothing ever removes a sysctl), but a slot always holds a
+    value, so setting it replaces whatever is there (:meth:`may_replace`). Entries of our file are
+    owned: overridden removes the ones in scope that are not wanted.
+    """
+
+    noun = "sysctl"
+
+    def __init__(
+        self, request: Request, namespace: Optional[str] = None, etc: str = "/etc", proc_root: str = PROC_SYS
+    ) -> None:
+        self.request = request
+        self.namespace = namespace
+        self.path = persist_path(namespace, etc)
+        self.proc_root = proc_root
+        self.proc: Optional[ProcSys] = None
+        self.snap: Optional[Snapshot] = None
+        self.desired: List[Sysctl] = []
+
+    # -- host ---------------------------------------------------------------------------
+    def snapshot(self, host: Optional[Host]) -> Snapshot:
+        """The engine's resolver: read the host once (before planning)."""
+        self.proc = ProcSys(host, self.proc_root)
+        self.snap = take_snapshot(self.proc, self.request, self.path)
+        return self.snap
+
+    def from_config(self, config: Sequence[Dict[str, Any]], resolver: Any) -> List[Sysctl]:
+        if resolver is None:
+            raise PbrError("src_valid_mark needs the host: there is no offline state")
+        self.desired = desired_objects(self.request, resolver)
+        return self.desired
+
+    def read(self, host: Host) -> List[Sysctl]:
+        assert self.snap is not None
+        return current_objects(self.request, self.snap)
+
+    def validate_on_host(self, desired: Sequence[Sysctl], host: Host) -> Optional[List[str]]:
+        assert self.snap is not None
+        notes: List[str] = []
+        if self.request.state == "present" and not self.request.persist:
+            for name in self.pending():
+                notes.append(f"interface {name!r} does not exist and persist=false: nothing is set for it")
+            for name in self.request.interfaces:
+                for setting, value in self.request.settings:
+                    entry = self.snap.file.entries.get((name, setting))
+                    if entry is not None and entry.value != value:
+                        notes.append(
+                            f"{self.path} still persists {sysctl_key(name, setting)} = {entry.value} "
+                            "(persist=false leaves the file alone): the value changes back at boot"
+                        )
+        return notes
+
+    def pending(self) -> List[str]:
+        assert self.snap is not None
+        return [name for name in self.request.interfaces if not self.snap.exists(name)]
+
+    def summary(self) -> Dict[str, Any]:
+        """Result fields beyond the engine's: pending interfaces, effective values, the file."""
+        assert self.snap is not None
+        return {
+            "pending": self.pending(),
+            "effective": effective(self.request, self.snap, self.desired),
+            "persist_file": self.path if self.request.persist or self.request.state == "absent" else None,
+        }
+
+    # -- identity -----------------------------------------------------------------------
+    def key(self, obj: Sysctl) -> Hashable:
+        return (obj.store, obj.interface, obj.setting, obj.value)
+
+    def slot(self, obj: Sysctl) -> Hashable:
+        return (obj.store, obj.interface, obj.setting)
+
+    def group(self, obj: Sysctl) -> Hashable:
+        return self.slot(obj)
+
+    def owned(self, obj: Sysctl) -> bool:
+        return obj.store == FILE
+
+    def may_replace(self, old: Sysctl) -> bool:
+        return True
+
+    def sort_key(self, obj: Sysctl) -> Any:
+        return (obj.store != RUNNING,) + _slot_order(obj.slot)
+
+    # -- notation -----------------------------------------------------------------------
+    def show(self, obj: Sysctl) -> str:
+        return f"{sysctl_key(obj.interface, obj.setting)} = {obj.value}"
+
+    def section(self, obj: Sysctl) -> str:
+        return "running kernel (sysctl -a)" if obj.store == RUNNING else self.path
+
+    def describe(self, obj: Sysctl) -> str:
+        return f"{self.show(obj)} ({'running' if obj.store == RUNNING else self.path})"
+
+    def command(self, action: str, obj: Sysctl) -> str:
+        if obj.store == RUNNING:
+            return sysctl_command(obj.interface, obj.setting, obj.value)
+        if action == "delete":
+            return f"# write {self.path}: remove {sysctl_key(obj.interface, obj.setting)}"
+        return f"# write {self.path}: {self.show(obj)}"
+
+    def plan_commands(self, plan: Plan[Sysctl]) -> List[str]:
+        """In the order :meth:`apply` works: the running values, then our file."""
+        ops = sorted(plan.ops, key=lambda op: op.obj.store != RUNNING)
+        return [self.command(op.action, op.obj) for op in ops]
+
+    def argv(self, action: str, obj: Sysctl) -> List[str]:
+        raise NotImplementedError("sysctls are not set with ip")
+
+    def to_config(self, obj: Sysctl) -> Dict[str, Any]:
+        return {
+            "key": sysctl_key(obj.interface, obj.setting),
+            "interface": obj.interface,
+            "setting": obj.setting,
+            "value": obj.value,
+            "meaning": value_text(obj.setting, obj.value),
+            "store": "running" if obj.store == RUNNING else "persisted",
+        }
+
+    # -- apply --------------------------------------------------------------------------
+    def apply(self, plan: Plan[Sysctl], host: Host) -> None:
+        """Running values first (undone if a later write or the file fails), then our file."""
+        assert self.proc is not None and self.snap is not None
+        done: List[Op[Sysctl]] = []
+        try:
+            for op in plan.ops:
+                if op.obj.store == RUNNING and op.action != "delete":
+                    self.proc.write(op.obj.interface, op.obj.setting, op.obj.value)
+                    done.append(op)
+            if any(op.obj.store == FILE for op in plan.ops):
+                scope = [(name, setting) for name in self.request.interfaces for setting in self.request.scope()]
+                self._write_file(new_file(self.snap, plan.after, scope))
+        except (PbrError, OSError) as err:
+            msg = err.msg if isinstance(err, PbrError) else f"cannot write {self.path}: {err.strerror}"
+            undone = []
+            for op in reversed(done):
+                if op.old is not None:
+                    try:
+                        self.proc.write(op.old.interface, op.old.setting, op.old.value)
+                        undone.append(op)
+                    except PbrError:
+                        pass
+            if done:
+                msg += f"; {len(undone)} of the {len(done)} value(s) set before it were set back"
+            raise PbrError(msg, getattr(err, "field", None), getattr(err, "value", None)) from None
+
+    def _write_file(self, data: SysctlFile) -> None:
+        if data.entries or data.other:
+            atomic_write(self.path, render_file(data, self.path, self.namespace))
+            return
+        if os.path.exists(self.path):
+            os.unlink(self.path)
+        if self.namespace:  # an empty /etc/netns/NS/sysctl.d would still hide /etc/sysctl.d in `ip netns exec`
+            try:
+                os.rmdir(os.path.dirname(self.path))
+            except OSError:
+                pass
