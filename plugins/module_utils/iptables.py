@@ -122,11 +122,11 @@ def section(chain: Chain) -> str:
 
 
 # ---------------------------------------------------------------------------- parse / read
-def parse_save(text: str) -> Tuple[Set[str], Dict[str, List[str]], Dict[Tuple[str, str], int]]:
-    """``iptables-save -t mangle`` -> (chains, rules per chain, {(builtin, target): plain jumps})."""
+def parse_save(text: str) -> Tuple[Set[str], Dict[str, List[str]], Dict[Tuple[str, str], List[int]]]:
+    """``iptables-save -t mangle`` -> (chains, rules per chain, {(builtin, target): rule numbers of plain jumps})."""
     chains: Set[str] = set()
     rules: Dict[str, List[str]] = {}
-    jumps: Dict[Tuple[str, str], int] = {}
+    jumps: Dict[Tuple[str, str], List[int]] = {}
     in_mangle = False
     for raw in text.splitlines():
         line = raw.strip()
@@ -147,7 +147,7 @@ def parse_save(text: str) -> Tuple[Set[str], Dict[str, List[str]], Dict[Tuple[st
             rules.setdefault(chain, []).append(rest)
             match = re.fullmatch(r"-j (\S+)", rest)
             if chain in BUILTIN and match:
-                jumps[(chain, match.group(1))] = jumps.get((chain, match.group(1)), 0) + 1
+                jumps.setdefault((chain, match.group(1)), []).append(len(rules[chain]))
     return chains, rules, jumps
 
 
@@ -165,7 +165,8 @@ def read(kind: Any, host: Host) -> List[Chain]:
             name = role.ipt_name(kind.task)
             if name in chains:
                 hook = role.ipt_hook()
-                out.append(Chain("iptables", family, name, hook, tuple(rules[name]), jumps.get((hook, name), 0)))
+                at = tuple(jumps.get((hook, name), ()))
+                out.append(Chain("iptables", family, name, hook, tuple(rules[name]), len(at), at))
     return out
 
 
@@ -189,6 +190,9 @@ def restore_lines(ops: Sequence[Op[Chain]]) -> List[str]:
             jumps = 0
         if jumps == 0:
             body.append(f"-A {chain.hook} -j {chain.name}")
+        elif old is not None and len(old.jump_positions) == jumps:
+            # keep the first jump where it is; delete the others by number, last first
+            body += [f"-D {chain.hook} {pos}" for pos in sorted(old.jump_positions[1:], reverse=True)]
         else:
             body += [f"-D {chain.hook} -j {chain.name}"] * (jumps - 1)
     return ["*mangle", *declare, *body, "COMMIT"]

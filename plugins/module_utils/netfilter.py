@@ -239,7 +239,8 @@ class Chain:
 
     nftables: family 'inet', hook = the chain's ``type ... hook ... priority ...;`` line ('' when it
     is not a base chain). iptables: family ipv4/ipv6, hook = the built-in chain that jumps to it,
-    jumps = how many exact ``-A <hook> -j <name>`` rules there are (1 when all is well).
+    jumps = how many exact ``-A <hook> -j <name>`` rules there are (1 when all is well), and
+    jump_positions their rule numbers (surplus jumps are deleted by number, so the first one stays where it is).
     """
 
     backend: str
@@ -248,6 +249,8 @@ class Chain:
     hook: str
     rules: Tuple[str, ...]
     jumps: int = 1
+    # iptables: where the jumps are in the hook's chain (1-based rule numbers, as read; not part of the key)
+    jump_positions: Tuple[int, ...] = ()
 
 
 # ---------------------------------------------------------------------------- tools

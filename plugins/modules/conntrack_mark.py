@@ -115,9 +115,10 @@ EXAMPLES = r"""
 
     - name: Table 100 routes out of eth1
       pbr.linux.ip_route_table:
-        table: 100
         config:
-          - {to: default, via: 198.51.100.1, dev: eth1}
+          - table: 100
+            routes:
+              - {dst: default, via: 198.51.100.1, dev: eth1}
 
     - name: Let marked packets pass the strict reverse-path filter on eth1
       pbr.linux.src_valid_mark:

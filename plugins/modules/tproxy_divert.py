@@ -163,10 +163,11 @@ EXAMPLES = r"""
 
     - name: Table 100 delivers everything locally
       pbr.linux.ip_route_table:
-        table: 100
         config:
-          - {type: local, to: 0.0.0.0/0, dev: lo}
-          - {type: local, to: "::/0", dev: lo}
+          - table: 100
+            routes:
+              - {dst: default, type: local, dev: lo}               # local 0.0.0.0/0 dev lo table 100
+              - {dst: default, family: ipv6, type: local, dev: lo}  # local ::/0 dev lo table 100
 
 - name: Only the DIVERT part (first half of the kernel documentation), with iptables
   pbr.linux.tproxy_divert:

@@ -453,7 +453,7 @@ def test_parse_iptables_save_counts_only_plain_jumps_in_mangle() -> None:
     chains, rules, jumps = iptables.parse_save(IPT_SAVE)
     assert "PBR_WEB_TPROXY" in chains and "FOREIGN" in chains
     assert rules["PBR_WEB_TPROXY"] == ["-m mark --mark 0x2 -j RETURN"]
-    assert jumps[("PREROUTING", "PBR_WEB_TPROXY")] == 2
+    assert jumps[("PREROUTING", "PBR_WEB_TPROXY")] == [2, 3]
     assert ("INPUT", "PBR_WEB_TPROXY") not in jumps
 
 
@@ -541,7 +541,12 @@ def test_iptables_jump_added_once_surplus_removed() -> None:
     # jump missing (someone deleted it): the chain is refilled and the jump added
     _plan, cmds = plan_for(kind, want, [Chain("iptables", "ipv4", "PBR_WEB_TPROXY", "PREROUTING", want[0].rules, 0)])
     assert cmds.count("-A PREROUTING -j PBR_WEB_TPROXY") == 1
-    # three jumps: two removed, none added
+    # three jumps: the first stays where it is, the two others are removed by number (last first)
+    three = Chain("iptables", "ipv4", "PBR_WEB_TPROXY", "PREROUTING", want[0].rules, 3, (2, 5, 7))
+    _plan, cmds = plan_for(kind, want, [three])
+    assert [c for c in cmds if c.startswith("-D ")] == ["-D PREROUTING 7", "-D PREROUTING 5"]
+    assert "-A PREROUTING -j PBR_WEB_TPROXY" not in cmds
+    # positions unknown: by rule text
     _plan, cmds = plan_for(kind, want, [Chain("iptables", "ipv4", "PBR_WEB_TPROXY", "PREROUTING", want[0].rules, 3)])
     assert cmds.count("-D PREROUTING -j PBR_WEB_TPROXY") == 2 and "-A PREROUTING -j PBR_WEB_TPROXY" not in cmds
 
