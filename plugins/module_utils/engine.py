@@ -31,6 +31,9 @@ class Kind(Generic[T]):
     """A resource type. Subclasses implement the small, type-specific pieces."""
 
     noun = "object"
+    # The backend replaces an object in its slot in one step (``ip route replace``). When False
+    # (``ip rule`` has no replace), taking a slot is planned as delete of the occupant, then add.
+    replace_in_place = True
 
     # identity -------------------------------------------------------------------------
     def key(self, obj: T) -> Hashable:
@@ -244,7 +247,11 @@ def make_plan(
                         "config",
                         kind.to_config(want),
                     )
-                plan.ops.append(Op("replace", want, old))
+                if kind.replace_in_place:
+                    plan.ops.append(Op("replace", want, old))
+                else:
+                    plan.ops += [Op("delete", o) for o in occupants] + [Op("add", want)]
+                    removed += occupants
                 replaced_slots.add(kind.slot(want))
             else:
                 plan.ops.append(Op("add", want))
@@ -280,7 +287,8 @@ def apply_plan(kind: Kind[T], plan: Plan[T], host: Host) -> None:
     try:
         host.run_batch(argvs)
     except BatchError as err:
-        undo = [op.inverse() for op in reversed(plan.ops[: err.done])]
+        done = err.done if err.exact else _ops_in_effect(kind, plan, host, err.done)
+        undo = [op.inverse() for op in reversed(plan.ops[:done])]
         rollback = ""
         if undo:
             try:
@@ -288,9 +296,20 @@ def apply_plan(kind: Kind[T], plan: Plan[T], host: Host) -> None:
                 rollback = f"; the {len(undo)} operation(s) done before it were undone"
             except BatchError as again:
                 rollback = f"; undoing the {len(undo)} earlier operation(s) also failed: {again.stderr}"
-        failed = plan.ops[err.done] if err.done < len(plan.ops) else None
+        failed = plan.ops[done] if done < len(plan.ops) else None
         what = f"`ip {' '.join(kind.argv(failed.action, failed.obj))}`" if failed else "the batch"
         raise PbrError(f"the kernel refused {what}: {err.stderr}{rollback}") from None
+
+
+def _ops_in_effect(kind: Kind[T], plan: Plan[T], host: Host, start: int) -> int:
+    """How many leading ops took effect, judged from a fresh read (``ip`` did not say where it stopped)."""
+    present = {kind.key(o) for o in kind.read(host) if kind.owned(o)}
+    done = start
+    for op in plan.ops[start:]:
+        if (kind.key(op.obj) in present) == (op.action == "delete"):
+            break
+        done += 1
+    return done
 
 
 def show_text(kind: Kind[T], objs: Sequence[T]) -> str:

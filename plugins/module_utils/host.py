@@ -54,13 +54,19 @@ def _setns(fd: int) -> None:
 
 
 class BatchError(Exception):
-    """``ip -batch`` stopped: ``done`` commands had succeeded before ``failed``."""
+    """``ip -batch`` stopped: ``done`` commands had succeeded before ``failed``.
 
-    def __init__(self, done: int, failed: Optional[str], stderr: str) -> None:
+    ``exact`` is False when ip did not say which line failed: it exits at once, without its
+    ``Command failed -:N`` line, on an argument it cannot parse. Then at least ``done``
+    commands ran, and the caller has to find out how many more did (see engine.apply_plan).
+    """
+
+    def __init__(self, done: int, failed: Optional[str], stderr: str, exact: bool = True) -> None:
         super().__init__(stderr)
         self.done = done
         self.failed = failed
         self.stderr = stderr
+        self.exact = exact
 
 
 class Host:
@@ -144,7 +150,9 @@ class Host:
                 if force:
                     raise BatchError(done, None, proc.stderr.strip())
                 match = re.search(r"Command failed -:(\d+)", proc.stderr)
-                ok = int(match.group(1)) - 1 if match else 0
+                if not match:  # ip gave up parsing some line: the lines before it did run
+                    raise BatchError(done, None, _first_error(proc.stderr), exact=False)
+                ok = int(match.group(1)) - 1
                 failed = " ".join(list(opts) + list(lines[ok])) if ok < len(lines) else None
                 raise BatchError(done + ok, failed, _first_error(proc.stderr))
             done += len(lines)

@@ -576,6 +576,7 @@ def from_netlink(msg: Any) -> Optional[Rule]:
 
 class RuleKind(Kind[Rule]):
     noun = "rule"
+    replace_in_place = False  # no `ip rule replace`
 
     def __init__(self, tables: Optional[TableNames] = None, protos: Optional[Dict[int, str]] = None) -> None:
         self.tables = tables
@@ -583,6 +584,11 @@ class RuleKind(Kind[Rule]):
 
     def key(self, obj: Rule) -> Hashable:
         return obj.identity()
+
+    def slot(self, obj: Rule) -> Hashable:
+        """What the kernel's duplicate check (EEXIST) compares: the protocol, but not the ``not``
+        flag nor the goto target, so ours cannot differ from another of ours only in those."""
+        return (replace(obj, invert=False, goto=None).identity(), obj.protocol)
 
     def group(self, obj: Rule) -> Hashable:
         return (obj.family, obj.priority)

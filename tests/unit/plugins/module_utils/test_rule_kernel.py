@@ -24,7 +24,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from ansible_collections.pbr.linux.plugins.module_utils.common import PBR_PROTO, U32_MAX
+from ansible_collections.pbr.linux.plugins.module_utils.common import PBR_PROTO, U32_MAX, PbrError
 from ansible_collections.pbr.linux.plugins.module_utils.engine import apply_plan, make_plan
 from ansible_collections.pbr.linux.plugins.module_utils.host import Host
 from ansible_collections.pbr.linux.plugins.module_utils.rule import Rule, RuleKind, from_netlink, normalise, parse_line
@@ -185,3 +185,32 @@ def test_property_kernel_round_trip(host: Host, desired: List[Rule]) -> None:
         assert Counter(r.identity() for r in got) == Counter(r.identity() for r in desired)
     finally:
         purge(host)
+
+
+@pytest.mark.parametrize("state", ["merged", "replaced"])
+def test_changing_goto_target_and_not_flag_through_the_engine(host: Host, state: str) -> None:
+    kind = RuleKind()
+    first = [
+        normalise({"priority": 6, "action": "goto", "goto": 10}, "config[0]", None),
+        normalise({"priority": 5, "from": "192.0.2.0/24", "table": 5}, "config[1]", None),
+    ]
+    second = [replace(first[0], goto=20), replace(first[1], invert=True)]
+    try:
+        apply_and_read(host, first)
+        apply_plan(kind, make_plan(kind, second, kind.read(host), state), host)
+        assert Counter(r.identity() for r in owned(kind, host)) == Counter(r.identity() for r in second)
+    finally:
+        purge(host)
+
+
+def test_rollback_when_ip_cannot_parse_a_later_command(host: Host) -> None:
+    """ip exits without naming the line: the engine reads back, undoes the 2 that ran."""
+    kind = RuleKind()
+    good = [normalise({"priority": p, "fwmark": p, "table": 100}, "config[0]", None) for p in (100, 101)]
+    bad = normalise({"priority": 102, "table": "nosuchtablename"}, "config[2]", None)  # offline name
+    plan = make_plan(kind, [*good, bad, replace(good[0], priority=103)], kind.read(host), "merged")
+    with pytest.raises(PbrError) as err:
+        apply_plan(kind, plan, host)
+    assert "refused `ip -4 rule add priority 102 from all lookup nosuchtablename protocol 242`" in err.value.msg
+    assert "the 2 operation(s) done before it were undone" in err.value.msg
+    assert owned(kind, host) == []
