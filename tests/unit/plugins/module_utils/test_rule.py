@@ -854,7 +854,7 @@ def _show_family(rule: Rule) -> Rule:
     return rule if rule.src or rule.dst else replace(rule, family=None)
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=150, deadline=None)
 @given(rules())
 def test_property_show_round_trip(rule: Rule) -> None:
     line = render_show(rule)
@@ -864,7 +864,7 @@ def test_property_show_round_trip(rule: Rule) -> None:
     assert parse_line(line, rule.family) == rule
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=150, deadline=None)
 @given(rules())
 def test_property_argv_round_trip(rule: Rule) -> None:
     args = render_argv(rule)
@@ -872,7 +872,7 @@ def test_property_argv_round_trip(rule: Rule) -> None:
     assert parse_line("ip " + " ".join(render_argv(rule, "del"))) == rule
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=150, deadline=None)
 @given(rules())
 def test_property_config_round_trip(rule: Rule) -> None:
     config = to_config(rule)
@@ -881,7 +881,7 @@ def test_property_config_round_trip(rule: Rule) -> None:
     assert normalise(RuleKind().to_config(rule), "config[0]", None) == replace(rule, protocol=PBR_PROTO)
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=150, deadline=None)
 @given(rules(names=False))
 def test_property_netlink_round_trip(rule: Rule) -> None:
     assert from_netlink(kernel_view(rule)) == rule
