@@ -69,16 +69,21 @@ options:
         description: IP protocol, by name (V(tcp), V(udp), V(icmp), ...) or number.
         type: raw
       sport:
-        description: Source port or range, for example V(8080) or V(1000-2000).
+        description:
+          - Source port or range, for example V(8080) or V(1000-2000), ports 1 to 65534
+            (the kernel refuses 65535 in a range).
         type: raw
       dport:
-        description: Destination port or range.
+        description: Destination port or range, as O(config[].sport).
         type: raw
       uidrange:
-        description: Range of socket owner uids, for example V(1000-1999).
+        description: Range of socket owner uids, for example V(1000-1999), 0 to 4294967294.
         type: raw
       tos:
-        description: Type of service (DSCP/ECN byte) to match, 0 to 255, decimal or hex.
+        description:
+          - Type of service byte to match, decimal or hex, with the two ECN bits clear (a multiple of 4).
+          - For IPv4 the kernel keeps only the 0x1c bits, so only V(0x4), V(0x8), V(0x10) and their sums are
+            accepted; IPv6 takes any DSCP value (for example V(0xb8) for EF).
         type: raw
       suppress_prefixlength:
         description: Reject routing decisions with a prefix this long or shorter (only with V(lookup)).
