@@ -50,6 +50,7 @@ def run_resource_module(
             resolver_factory=lambda host: TableNames(etc_root(host.namespace)),
             running_config=module.params["running_config"],
             files_factory=files_factory,
+            report=module.params.get("report") or "full",
         ),
     )
 
