@@ -98,6 +98,8 @@ def parse_network(field: str, value: Any) -> Network:
     if not isinstance(value, str) or not value.strip():
         raise invalid(field, value, "an IPv4 or IPv6 prefix in CIDR notation, such as 192.0.2.0/24")
     text = value.strip()
+    if "%" in text:  # Python takes IPv6 scope ids (fe80::1%eth0); ip and the kernel do not
+        raise invalid(field, value, "a prefix without a %zone suffix, such as 2001:db8::/32")
     try:
         return ipaddress.ip_network(text)
     except ValueError:
@@ -114,25 +116,27 @@ def parse_network(field: str, value: Any) -> Network:
 
 
 def parse_address(field: str, value: Any) -> Union[ipaddress.IPv4Address, ipaddress.IPv6Address]:
-    if not isinstance(value, str):
-        raise invalid(field, value, "an IPv4 or IPv6 address")
+    if not isinstance(value, str) or "%" in value:  # no IPv6 scope ids: ip does not take them
+        raise invalid(field, value, "an IPv4 or IPv6 address (without a %zone suffix)")
     try:
         return ipaddress.ip_address(value.strip())
     except ValueError:
         raise invalid(field, value, "an IPv4 or IPv6 address") from None
 
 
-_IFNAME_BAD = re.compile(r"[\s/:]")
+# whitespace, '/' and ':' the kernel refuses; '#' and '"' it accepts, but `ip -batch` cannot carry
+# them ('#' starts a comment even inside quotes: "a#b" would become "a"; quotes are not escapable)
+_IFNAME_BAD = re.compile(r"[\s/:#\"]")
 
 
 def check_ifname(field: str, value: Any) -> str:
-    """Linux interface names: 1-15 bytes, no whitespace, '/' or ':', not '.' or '..'."""
+    """Linux interface names: 1-15 bytes, no whitespace, '/', ':', '#' or '"', not '.' or '..'."""
     if not isinstance(value, str) or not value:
         raise invalid(field, value, "an interface name of 1 to 15 characters")
     if len(value.encode()) >= IFNAMSIZ:
         raise invalid(field, value, f"an interface name of at most {IFNAMSIZ - 1} characters")
     if _IFNAME_BAD.search(value) or value in (".", ".."):
-        raise invalid(field, value, "an interface name without whitespace, '/' or ':'")
+        raise invalid(field, value, "an interface name without whitespace, '/', ':', '#' or '\"'")
     return value
 
 
