@@ -248,7 +248,7 @@ class Request:
 
     def scope(self) -> Tuple[str, ...]:
         """The settings this task is about: the ones given, or both for state=absent."""
-        return SETTINGS if self.state == "absent" else tuple(name for name, _ in self.settings)
+        return SETTINGS if self.state == "absent" else tuple(setting[0] for setting in self.settings)
 
 
 def parse_rp_filter(value: Any) -> Optional[int]:
@@ -443,18 +443,17 @@ class SysctlKind(Kind[Sysctl]):
         return self.desired
 
     def read(self, host: Host) -> List[Sysctl]:
-        assert self.snap is not None
-        return current_objects(self.request, self.snap)
+        return current_objects(self.request, self._snap())
 
     def validate_on_host(self, desired: Sequence[Sysctl], host: Host) -> Optional[List[str]]:
-        assert self.snap is not None
+        snap = self._snap()
         notes: List[str] = []
         if self.request.state == "present" and not self.request.persist:
             for name in self.pending():
                 notes.append(f"interface {name!r} does not exist and persist=false: nothing is set for it")
             for name in self.request.interfaces:
                 for setting, value in self.request.settings:
-                    entry = self.snap.file.entries.get((name, setting))
+                    entry = snap.file.entries.get((name, setting))
                     if entry is not None and entry.value != value:
                         notes.append(
                             f"{self.path} still persists {sysctl_key(name, setting)} = {entry.value} "
@@ -463,15 +462,19 @@ class SysctlKind(Kind[Sysctl]):
         return notes
 
     def pending(self) -> List[str]:
-        assert self.snap is not None
-        return [name for name in self.request.interfaces if not self.snap.exists(name)]
+        snap = self._snap()
+        return [name for name in self.request.interfaces if not snap.exists(name)]
+
+    def _snap(self) -> Snapshot:
+        if self.snap is None:
+            raise PbrError("internal error: the host was not read before planning")
+        return self.snap
 
     def summary(self) -> Dict[str, Any]:
         """Result fields beyond the engine's: pending interfaces, effective values, the file."""
-        assert self.snap is not None
         return {
             "pending": self.pending(),
-            "effective": effective(self.request, self.snap, self.desired),
+            "effective": effective(self.request, self._snap(), self.desired),
             "persist_file": self.path if self.request.persist or self.request.state == "absent" else None,
         }
 
@@ -532,7 +535,9 @@ class SysctlKind(Kind[Sysctl]):
     # -- apply --------------------------------------------------------------------------
     def apply(self, plan: Plan[Sysctl], host: Host) -> None:
         """Running values first (undone if a later write or the file fails), then our file."""
-        assert self.proc is not None and self.snap is not None
+        snap = self._snap()
+        if self.proc is None:
+            raise PbrError("internal error: the host was not read before applying")
         done: List[Op[Sysctl]] = []
         try:
             for op in plan.ops:
@@ -541,7 +546,7 @@ class SysctlKind(Kind[Sysctl]):
                     done.append(op)
             if any(op.obj.store == FILE for op in plan.ops):
                 scope = [(name, setting) for name in self.request.interfaces for setting in self.request.scope()]
-                self._write_file(new_file(self.snap, plan.after, scope))
+                self._write_file(new_file(snap, plan.after, scope))
         except (PbrError, OSError) as err:
             msg = err.msg if isinstance(err, PbrError) else f"cannot write {self.path}: {err.strerror}"
             undone = []

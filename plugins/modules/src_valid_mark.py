@@ -28,7 +28,7 @@ description:
   - Every parameter is validated before the host is touched. A value the kernel refuses fails the task and sets
     the values already written back.
 author:
-  - pbr.linux contributors
+  - pbr.linux contributors (@pbr-linux)
 extends_documentation_fragment:
   - pbr.linux.attributes
 options:
@@ -87,7 +87,8 @@ notes:
   - Works without pyroute2; needs /proc/sys mounted.
 seealso:
   - module: pbr.linux.ip_rule
-  - name: Kernel ip-sysctl documentation (rp_filter, src_valid_mark)
+  - name: ip-sysctl
+    description: The kernel's documentation of rp_filter and src_valid_mark.
     link: https://docs.kernel.org/networking/ip-sysctl.html
 """
 

@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 # Copyright (c) 2026 pbr.linux contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """Send ICMP echo requests from SRC to DST and count the replies (there is no ping here).
@@ -44,12 +43,12 @@ def main() -> None:
         sock.sendto(echo_request(ident, seq), (dst, 0))
         deadline = time.monotonic() + 0.5
         while time.monotonic() < deadline:
-            ready, _, _ = select.select([sock], [], [], max(0.0, deadline - time.monotonic()))
+            ready, _unused_w, _unused_x = select.select([sock], [], [], max(0.0, deadline - time.monotonic()))
             if not ready:
                 break
-            packet, (peer, _) = sock.recvfrom(2048)
+            packet, (peer, _port) = sock.recvfrom(2048)
             ihl = (packet[0] & 0x0F) * 4
-            kind, _, _, rid, rseq = struct.unpack("!BBHHH", packet[ihl : ihl + 8])
+            kind, _code, _csum, rid, rseq = struct.unpack("!BBHHH", packet[ihl : ihl + 8])
             if kind == 0 and rid == ident and peer == dst:
                 seen.add(rseq)
                 if rseq == seq:

@@ -204,7 +204,7 @@ def test_parse_request_defaults() -> None:
 def snap(
     running: Dict[Any, int], entries: Optional[Dict[Any, Entry]] = None, existing: Optional[List[str]] = None
 ) -> Snapshot:
-    names = existing if existing is not None else sorted({i for i, _ in running})
+    names = existing if existing is not None else sorted({slot[0] for slot in running})
     full = {("all", s): 0 for s in SETTINGS}
     full.update({("default", s): 0 for s in SETTINGS})
     full.update(running)
