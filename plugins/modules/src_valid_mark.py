@@ -71,8 +71,9 @@ options:
       - With O(namespace), the file is C(/etc/netns/NAMESPACE/sysctl.d/60-pbr-linux.conf). systemd does not
         apply sysctl.d inside a namespace; C(ip netns exec NAMESPACE) shows that directory as
         C(/etc/sysctl.d), so C(ip netns exec NAMESPACE sysctl -e -p /etc/sysctl.d/60-pbr-linux.conf) (for
-        example in the unit that creates the namespace) loads it. The root view's C(/etc/sysctl.d) is never
-        written for a namespace.
+        example in the unit that creates the namespace) loads it. Like every entry of C(/etc/netns/NAMESPACE),
+        that directory then hides the root view's C(/etc/sysctl.d) from commands run with C(ip netns exec).
+        The root view's C(/etc/sysctl.d) is never written for a namespace.
       - With V(false) only the running kernel changes; the file is left as it is (a warning says when it
         persists another value for the same key).
     type: bool
