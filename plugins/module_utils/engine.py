@@ -189,16 +189,23 @@ def make_plan(
     ``groups``: groups the config names besides those of ``desired`` (see Kind.named_groups).
     """
     plan: Plan[T] = Plan()
+    key, slot = kind.key, kind.slot  # called 100,000s of times for big route tables
+    current_keys = [key(obj) for obj in current]
     by_key: Dict[Hashable, List[T]] = {}
+    for k, obj in zip(current_keys, current):
+        by_key.setdefault(k, []).append(obj)
     by_slot: Dict[Hashable, List[T]] = {}
-    for obj in current:
-        by_key.setdefault(kind.key(obj), []).append(obj)
-        by_slot.setdefault(kind.slot(obj), []).append(obj)
+
+    def occupants_of(s: Hashable) -> List[T]:
+        if not by_slot:  # built on first need: a no-op run never needs it
+            for obj in current:
+                by_slot.setdefault(slot(obj), []).append(obj)
+        return by_slot.get(s, [])
 
     wanted: Dict[Hashable, T] = {}
     slots_seen: Dict[Hashable, T] = {}
     for obj in desired:
-        k, s = kind.key(obj), kind.slot(obj)
+        k, s = key(obj), slot(obj)
         if k in wanted:
             continue
         if s in slots_seen:
@@ -234,7 +241,7 @@ def make_plan(
         for k, want in wanted.items():
             if k in by_key:
                 continue
-            occupants = by_slot.get(kind.slot(want), [])
+            occupants = occupants_of(slot(want))
             if occupants:
                 # a slot may hold several objects (``ip route append``): a replace could hit any of
                 # them, so every one has to be replaceable
@@ -257,8 +264,8 @@ def make_plan(
                 plan.ops.append(Op("add", want))
         if state in ("replaced", "overridden"):
             scope = {kind.group(w) for w in wanted.values()} | set(groups)
-            for obj in current:
-                if not kind.owned(obj) or kind.key(obj) in wanted or kind.slot(obj) in replaced_slots:
+            for k, obj in zip(current_keys, current):
+                if not kind.owned(obj) or k in wanted or (replaced_slots and slot(obj) in replaced_slots):
                     continue
                 if state == "overridden" or kind.group(obj) in scope:
                     removed.append(obj)
