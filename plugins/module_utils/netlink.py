@@ -112,6 +112,26 @@ def _metrics(data: bytes) -> Msg:
     return Msg(attrs=list(_attrs(data, 0, METRICS)))
 
 
+_RTNEXTHOP = struct.Struct("=HBBi")
+
+
+def decode_multipath(data: bytes) -> List[Msg]:
+    """RTA_MULTIPATH: a list of struct rtnexthop, each followed by its own RTA attributes.
+
+    pyroute2's shape: ``{"flags", "hops", "oif", "attrs"}`` per nexthop (weight = hops + 1).
+    """
+    hops: List[Msg] = []
+    offset = 0
+    while offset + _RTNEXTHOP.size <= len(data):
+        length, flags, hops_, oif = _RTNEXTHOP.unpack_from(data, offset)
+        if length < _RTNEXTHOP.size:
+            break
+        chunk = data[offset : offset + length]
+        hops.append(Msg(flags=flags, hops=hops_, oif=oif, attrs=list(_attrs(chunk, _RTNEXTHOP.size, RTA))))
+        offset += (length + 3) & ~3
+    return hops
+
+
 FRA: AttrMap = {
     1: ("FRA_DST", _addr),
     2: ("FRA_SRC", _addr),
@@ -143,7 +163,7 @@ RTA: AttrMap = {
     6: ("RTA_PRIORITY", _u32),
     7: ("RTA_PREFSRC", _addr),
     8: ("RTA_METRICS", _metrics),
-    9: ("RTA_MULTIPATH", _hex),
+    9: ("RTA_MULTIPATH", lambda data: decode_multipath(data)),
     11: ("RTA_FLOW", _u32),
     15: ("RTA_TABLE", _u32),
     16: ("RTA_MARK", _u32),
@@ -203,13 +223,15 @@ def dump(
     amap: AttrMap,
     family: int = 0,
     seq: int = 1,
-) -> List[Msg]:
-    """Send one dump request and decode every reply message."""
+    decoder: Optional[Callable[[bytes], Any]] = None,
+) -> List[Any]:
+    """Send one dump request and decode every reply message (with ``decoder``, if given, instead of
+    the generic :func:`decode`: a reader that needs a few attributes of many messages)."""
     hstruct, names = header
     body = hstruct.pack(*([family] + [0] * (len(names) - 1)))
     request = _NLMSGHDR.pack(_NLMSGHDR.size + len(body), msg_type, NLM_F_REQUEST | NLM_F_DUMP, seq, 0) + body
     sock.send(request)
-    out: List[Msg] = []
+    out: List[Any] = []
     while True:
         data = sock.recv(1 << 20)
         offset = 0
@@ -223,6 +245,8 @@ def dump(
                 code = struct.unpack_from("=i", data, offset + _NLMSGHDR.size)[0]
                 if code:
                     raise NetlinkError(-code, "netlink dump failed")
+            elif decoder is not None:
+                out.append(decoder(data[offset + _NLMSGHDR.size : offset + length]))
             else:
                 out.append(decode(data[offset + _NLMSGHDR.size : offset + length], header, amap))
             offset += (length + 3) & ~3
