@@ -108,7 +108,8 @@ def client(args: argparse.Namespace) -> int:
     family = _family(args.to)
     try:
         if args.proto == "tcp":
-            with socket.create_connection((args.to, args.port), timeout=args.timeout) as sock:
+            source = ("", args.sport) if args.sport else None
+            with socket.create_connection((args.to, args.port), timeout=args.timeout, source_address=source) as sock:
                 print(sock.recv(256).decode().strip())
         else:
             with socket.socket(family, socket.SOCK_DGRAM) as sock:
@@ -137,6 +138,7 @@ def main() -> int:
     cli.add_argument("--to", required=True)
     cli.add_argument("--port", type=int, required=True)
     cli.add_argument("--timeout", type=float, default=3)
+    cli.add_argument("--sport", type=int, default=0, help="TCP source port (default: any)")
     args = parser.parse_args()
     return serve(args) if args.mode == "serve" else client(args)
 
