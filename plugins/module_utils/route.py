@@ -370,7 +370,10 @@ def normalise(entry: Dict[str, Any], where: str, table: TableRef, fields: Option
         raise invalid(f(name), entry[name], "either nexthops or a single via/dev, not both")
     if rtype == "unicast" and via is None and dev is None and not hops:
         raise PbrError(
-            f"{where}: a unicast route needs via, dev or nexthops; expected a gateway or a device", where, entry
+            f"{where}: the unicast route to {entry['dst']!r} needs via, dev or nexthops; expected a gateway or a "
+            "device",
+            where,
+            entry,
         )
 
     onlink = _bool(f("onlink"), entry["onlink"]) if given("onlink") else False
