@@ -82,7 +82,7 @@ def parse_mark(field: str, value: Any, mask: Optional[int] = None, mask_field: s
     """A mark 1..0xffffffff with its mask; ``'0x1/0xff'`` carries its own mask."""
     own_mask = None
     if isinstance(value, str) and "/" in value:
-        text, _, mask_text = value.partition("/")
+        text, _slash, mask_text = value.partition("/")
         if mask is not None:
             raise invalid(field, value, f"a mark without '/mask' when {mask_field} is also given")
         own_mask = parse_int(field, mask_text, 1, U32_MAX, "a mask after '/'")

@@ -26,7 +26,7 @@ description:
   - The reply is routed by its mark only if the reverse-path filter lets the marked packets in - set
     C(src_valid_mark) on the ingress interfaces with M(pbr.linux.src_valid_mark) when C(rp_filter) is strict.
 author:
-  - pbr.linux contributors
+  - pbr.linux contributors (@pbr-linux)
 extends_documentation_fragment:
   - pbr.linux.attributes
 options:

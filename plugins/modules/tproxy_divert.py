@@ -27,7 +27,7 @@ description:
   - The proxy listening on O(on_port) needs the socket option C(IP_TRANSPARENT) (capability C(CAP_NET_ADMIN)); it
     sees the original destination as its socket's local address.
 author:
-  - pbr.linux contributors
+  - pbr.linux contributors (@pbr-linux)
 extends_documentation_fragment:
   - pbr.linux.attributes
 options:
@@ -261,7 +261,7 @@ ARGUMENT_SPEC = dict(
             "in_interface": {"type": "str"},
         },
     },
-    bypass={"type": "list", "elements": "str", "default": []},
+    bypass={"type": "list", "elements": "str", "default": [], "no_log": False},
     skip_mark={"type": "raw"},
 )
 

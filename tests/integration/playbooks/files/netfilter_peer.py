@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 # Copyright (c) 2026 pbr.linux contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """Traffic peer for the netfilter integration tests (run inside a test namespace with ``ip netns exec``).
