@@ -165,7 +165,6 @@ def default_metric(family: int) -> int:
 
 
 # ---------------------------------------------------------------------------- normalise
-_NET_CACHE: Dict[str, Any] = {}
 
 
 _AF = {2: socket.AF_INET, 10: socket.AF_INET6}
