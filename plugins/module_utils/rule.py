@@ -617,7 +617,7 @@ class RuleKind(Kind[Rule]):
 
     def to_config(self, obj: Rule) -> Dict[str, Any]:
         out = to_config(obj)
-        if obj.priority is not None and obj.family is not None:
+        if obj.priority is not None and (obj.family is not None or obj.protocol):  # read, or parsed with proto
             out["owner"] = (self.protos or {}).get(obj.protocol) or proto_name(obj.protocol)
         return out
 

@@ -845,7 +845,9 @@ def test_rulekind_identity_and_presentation() -> None:
     assert kind.to_config(ours)["owner"] == "pbr"
     assert kind.to_config(theirs)["owner"] == "unspec"
     assert kind.to_config(replace(ours, protocol=77))["owner"] == "77"
-    assert "owner" not in kind.to_config(replace(ours, family=None))
+    # parsed text: the owner is known when the line said ``proto X``, unknown when it said nothing
+    assert kind.to_config(replace(ours, family=None))["owner"] == "pbr"
+    assert "owner" not in kind.to_config(replace(ours, family=None, protocol=0))
 
 
 # ---------------------------------------------------------------------------- properties
