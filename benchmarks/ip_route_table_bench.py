@@ -256,8 +256,9 @@ def main() -> None:
                     tmp, env, interp=args.interpreter, ns=names[run], cfg=config(n, family, form), report=report
                 )
             margs = {"namespace": names["direct"], "config": config(n, family, "prefixes"), "report": "full"}
-            direct["apply"] = run_module(args.interpreter, env, tmp, margs)
-            direct["no-op"] = run_module(args.interpreter, env, tmp, margs)
+            # run directly by this python: it has ansible's module_utils (AnsiballZ would bundle them)
+            direct["apply"] = run_module(sys.executable, env, tmp, margs)
+            direct["no-op"] = run_module(sys.executable, env, tmp, margs)
             pythons = dict.fromkeys([sys.executable, "/usr/bin/python3"])
             read = {py: readers(py, names["direct"], family, cpath) for py in pythons}
         finally:
@@ -279,7 +280,10 @@ def main() -> None:
             f" changed={r['noop_changed']})"
         )
         print(f"    state=deleted, beyond the empty task   {delete:7.2f} s  (engine_seconds {r['delete_engine']:.2f})")
-    print("  the module process, run directly (python -m, as AnsiballZ runs it; prefixes, report=full):")
+    print(
+        f"  the module process, run directly by {sys.executable} (python -m, as AnsiballZ runs it; prefixes,"
+        " report=full):"
+    )
     for what, (wall, rss, result) in direct.items():
         print(
             f"    {what:6} {wall:6.2f} s wall, engine_seconds {result['engine_seconds']:.2f}, peak RSS {rss / 1024:.0f} MB"

@@ -1164,6 +1164,9 @@ class RouteKind(Kind[Route]):
     def validate_on_host(self, desired: Sequence[Route], host: Host) -> Optional[List[str]]:
         """Devices must exist; a missing one fails the task before anything changes."""
         names: Set[str] = set(host.link_names())
+        used = {r.dev for r in desired} | {h.dev for r in desired if r.nexthops for h in r.nexthops}
+        if not used - names - {None}:
+            return None
         for route in desired:
             where = self._where.get(id(route))
             devs = [("dev", route.dev)] + [(f"nexthops[{n}].dev", hop.dev) for n, hop in enumerate(route.nexthops)]

@@ -28,7 +28,7 @@ description:
     address that is not local, ...), the ones done before it are undone and the task fails naming the refused
     route and the kernel's reason.
 author:
-  - pbr.linux contributors
+  - pbr.linux contributors (@pbr-linux)
 extends_documentation_fragment:
   - pbr.linux.attributes
   - pbr.linux.attributes.NAMESPACE
