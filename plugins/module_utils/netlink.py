@@ -163,7 +163,7 @@ RTA: AttrMap = {
     6: ("RTA_PRIORITY", _u32),
     7: ("RTA_PREFSRC", _addr),
     8: ("RTA_METRICS", _metrics),
-    9: ("RTA_MULTIPATH", lambda data: decode_multipath(data)),
+    9: ("RTA_MULTIPATH", decode_multipath),
     11: ("RTA_FLOW", _u32),
     15: ("RTA_TABLE", _u32),
     16: ("RTA_MARK", _u32),

@@ -553,7 +553,7 @@ def from_config(
 # ---------------------------------------------------------------------------- render
 def dst_text(route: Route) -> str:
     """The destination as ``ip route show`` prints it: 'default', a bare host address or a prefix."""
-    addr, _, plen = route.dst.partition("/")
+    addr, _sep, plen = route.dst.partition("/")
     if plen == "0":
         return "default"
     if plen == ("32" if route.family == 2 else "128"):
@@ -1084,7 +1084,7 @@ class RouteKind(Kind[Route]):
     def _sort_key(self, obj: Route) -> Any:
         # by table, then as ``ip route show`` lists routes; ties keep their order (sorted() is stable).
         # Tables are numbers everywhere but in offline states, where a name sorts first.
-        addr, _, plen = obj.dst.partition("/")
+        addr, _sep, plen = obj.dst.partition("/")
         table = obj.table if isinstance(obj.table, int) else -1
         return (
             obj.family,

@@ -362,7 +362,7 @@ def test_config_tables_routes_defaults_prefixes() -> None:
     assert where[id(routes[0])] == "config[0].routes[0]"
     assert where[id(routes[2])] == "config[1].defaults"
     # prefixes given as a list mean the same
-    again, _ = from_config(
+    again, _named = from_config(
         [dict(config[1], prefixes=["198.51.100.0/24", "203.0.113.0/25", "203.0.113.128/25"])], FakeTables({})
     )  # type: ignore[arg-type]
     assert again == routes[1:]
@@ -410,7 +410,7 @@ def test_config_errors(group: Dict[str, Any], field: str, text: str) -> None:
 
 
 def test_offline_table_names_stay_names() -> None:
-    routes, _ = from_config(
+    routes, _named = from_config(
         [
             {"table": "eth1_table", "routes": [{"dst": "default", "dev": "eth1"}]},
             {"table": "main", "routes": [{"dst": "default", "dev": "eth1"}]},
@@ -422,7 +422,7 @@ def test_offline_table_names_stay_names() -> None:
 
 
 def test_shared_shape_cache_does_not_mix_families() -> None:
-    routes, _ = from_config(
+    routes, _named = from_config(
         [{"table": 1, "defaults": {"type": "blackhole"}, "prefixes": "198.51.100.0/24 2001:db8::/32 203.0.113.0/24"}],
         None,
     )
@@ -646,7 +646,7 @@ def test_config_list_groups_by_table_and_round_trips() -> None:
     out = kind.to_config_list(routes)
     assert [g["table"] for g in out] == [100, 7]
     assert out[0]["routes"][0] == {"dst": "default", "family": "ipv4", "type": "local", "dev": "lo", "owner": "pbr"}
-    again, _ = from_config(out, None)
+    again, _named = from_config(out, None)
     assert again == routes[0:1] + routes[2:3] + routes[1:2]
     assert to_config_list([]) == []
 
@@ -682,7 +682,7 @@ def routes(draw: Any, protocols: bool = False) -> Route:
         how = draw(st.sampled_from(["via", "dev", "via+dev", "nexthops"]))
         if how == "nexthops":
             hop_list = []
-            for _ in range(draw(st.integers(1, 3))):
+            for _hop in range(draw(st.integers(1, 3))):
                 hvia = draw(addresses(family)) if draw(st.booleans()) else None
                 hdev = draw(DEVS) if hvia is None or draw(st.booleans()) else None
                 hop_list.append(Nexthop(hvia, hdev, draw(st.integers(1, 256)), bool(hvia) and draw(st.booleans())))
