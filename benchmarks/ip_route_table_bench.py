@@ -32,8 +32,8 @@ import time
 from pathlib import Path
 from typing import Any, Dict, List, Tuple
 
-REPO = Path(__file__).resolve().parent.parent
-BIN = Path(sys.executable).parent
+from harness import collections_path, run_playbook
+
 TABLE = 100
 DEV = "bv0"
 GW = {"ipv4": "192.0.2.1", "ipv6": "2001:db8:ffff::1"}
@@ -79,16 +79,6 @@ def batch_lines(n: int, family: str) -> str:
     return "".join(lines)
 
 
-def collections_path(tmp: str) -> str:
-    env = os.environ.get("ANSIBLE_COLLECTIONS_PATH")
-    if env:
-        return env
-    base = Path(tmp) / "collections" / "ansible_collections" / "pbr"
-    base.mkdir(parents=True)
-    (base / "linux").symlink_to(REPO)
-    return str(Path(tmp) / "collections")
-
-
 PLAY = """
 - hosts: localhost
   gather_facts: false
@@ -118,24 +108,6 @@ PLAY = """
                       'apply_engine': apply.engine_seconds, 'noop_engine': noop.engine_seconds,
                       'delete_engine': delete.engine_seconds} | to_json }}"
 """
-
-
-def playbook(tmp: str, env: Dict[str, str], **extra: Any) -> Dict[str, Any]:
-    path = Path(tmp) / "play.yml"
-    path.write_text(PLAY)
-    out = Path(tmp) / f"out-{secrets.token_hex(3)}.json"
-    varsfile = Path(tmp) / f"vars-{secrets.token_hex(3)}.json"
-    varsfile.write_text(json.dumps({**extra, "out": str(out)}))
-    proc = subprocess.run(
-        [str(BIN / "ansible-playbook"), "-i", "localhost,", str(path), "-e", f"@{varsfile}"],
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    if proc.returncode != 0:
-        sys.exit(f"playbook failed:\n{proc.stdout[-3000:]}\n{proc.stderr[-2000:]}")
-    return dict(json.loads(out.read_text()))
 
 
 def run_module(python: str, env: Dict[str, str], tmp: str, args: Dict[str, Any]) -> Tuple[float, int, Dict[str, Any]]:
@@ -252,8 +224,8 @@ def main() -> None:
             t_batch = time.monotonic() - t
             for run in runs:
                 form, report = RUNS[run]
-                res[run] = playbook(
-                    tmp, env, interp=args.interpreter, ns=names[run], cfg=config(n, family, form), report=report
+                res[run] = run_playbook(
+                    PLAY, tmp, env, interp=args.interpreter, ns=names[run], cfg=config(n, family, form), report=report
                 )
             margs = {"namespace": names["direct"], "config": config(n, family, "prefixes"), "report": "full"}
             # run directly by this python: it has ansible's module_utils (AnsiballZ would bundle them)

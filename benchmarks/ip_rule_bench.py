@@ -12,17 +12,14 @@ absolute times and ratios measured in the same run. Not a test: no pass/fail.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import secrets
 import subprocess
 import sys
 import tempfile
 import time
-from pathlib import Path
 
-REPO = Path(__file__).resolve().parent.parent
-BIN = Path(sys.executable).parent
+from harness import collections_path, run_playbook
 
 
 def rules(n: int) -> list:
@@ -31,16 +28,6 @@ def rules(n: int) -> list:
 
 def batch_lines(cfg: list) -> str:
     return "".join(f"rule add priority {r['priority']} from {r['from']} lookup 100 protocol 242\n" for r in cfg)
-
-
-def collections_path(tmp: str) -> str:
-    env = os.environ.get("ANSIBLE_COLLECTIONS_PATH")
-    if env:
-        return env
-    base = Path(tmp) / "collections" / "ansible_collections" / "pbr"
-    base.mkdir(parents=True)
-    (base / "linux").symlink_to(REPO)
-    return str(Path(tmp) / "collections")
 
 
 PLAY = """
@@ -79,24 +66,6 @@ PER_RULE = """
 """
 
 
-def play(text: str, tmp: str, env: dict, **extra: object) -> dict:
-    path = Path(tmp) / f"play-{secrets.token_hex(3)}.yml"
-    path.write_text(text)
-    out = Path(tmp) / f"out-{secrets.token_hex(3)}.json"
-    varsfile = Path(tmp) / f"vars-{secrets.token_hex(3)}.json"
-    varsfile.write_text(json.dumps({**extra, "out": str(out)}))
-    proc = subprocess.run(
-        [str(BIN / "ansible-playbook"), "-i", "localhost,", str(path), "-e", f"@{varsfile}"],
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    if proc.returncode != 0:
-        sys.exit(f"playbook failed:\n{proc.stdout[-3000:]}\n{proc.stderr[-2000:]}")
-    return json.loads(out.read_text())
-
-
 def netns(name: str, action: str) -> None:
     subprocess.run(["ip", "netns", action, name], check=True)
 
@@ -119,9 +88,9 @@ def main() -> None:
             subprocess.run(["ip", "-n", ns_batch, "-batch", "-"], input=batch_lines(cfg), text=True, check=True)
             t_batch = time.monotonic() - t
             common = {"interp": args.interpreter, "ns": ns_mod, "cfg": cfg}
-            first = play(PLAY, tmp, env, **common)
-            again = play(PLAY, tmp, env, **common)
-            per = play(PER_RULE, tmp, env, interp=args.interpreter, ns=ns_cmd, cfg=cfg[: args.per_rule])
+            first = run_playbook(PLAY, tmp, env, **common)
+            again = run_playbook(PLAY, tmp, env, **common)
+            per = run_playbook(PER_RULE, tmp, env, interp=args.interpreter, ns=ns_cmd, cfg=cfg[: args.per_rule])
         finally:
             for ns in (ns_batch, ns_mod, ns_cmd):
                 netns(ns, "delete")
