@@ -24,7 +24,7 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[2]
 try:
-    import ansible_collections.pbr.linux  # noqa: F401
+    import ansible_collections.pbr.linux  # noqa: F401  pylint: disable=unused-import
 except ImportError:  # plain `pytest tests/integration` without PYTHONPATH: a private collection tree
     _TREE = Path(tempfile.mkdtemp(prefix="pbr-coll-"))
     (_TREE / "ansible_collections" / "pbr").mkdir(parents=True)

@@ -80,7 +80,7 @@ def kernel_view(rule: Rule) -> FakeMsg:
         attrs.append(("FRA_IP_PROTO", rule.ipproto))
     for name, prefix, length in (("FRA_SRC", rule.src, "src_len"), ("FRA_DST", rule.dst, "dst_len")):
         if prefix:
-            addr, _, plen = prefix.partition("/")
+            addr, _sep, plen = prefix.partition("/")
             attrs.append((name, addr))
             header[length] = int(plen)
     return fake_msg(rule.family or 2, attrs, **header)

@@ -145,8 +145,8 @@ def test_our_decoder_agrees_with_pyroute2_and_the_fake_messages(host: Host) -> N
     desired = [normalise(e, f"config[{n}]", None) for n, e in enumerate(EXAMPLES)]
     try:
         apply_and_read(host, desired)
-        ours = sorted((r for r in RuleKind().read(host)), key=lambda r: repr(r))
-        oracle = sorted((r for r in (from_netlink(m) for m in host.ipr().get_rules()) if r), key=lambda r: repr(r))
+        ours = sorted((r for r in RuleKind().read(host)), key=repr)
+        oracle = sorted((r for r in (from_netlink(m) for m in host.ipr().get_rules()) if r), key=repr)
         assert ours == oracle
         # kernel_view (used by the offline property tests) models the real dump
         for msg in host.ipr().get_rules():
