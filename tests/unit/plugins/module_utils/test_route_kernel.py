@@ -230,7 +230,11 @@ def test_apply_then_no_op(fresh: str) -> None:
     assert not again["changed"] and again["commands"] == []
     assert again["diff"]["before"] == again["diff"]["after"]
     shown = ip(fresh, "-6", "route", "show", "table", "100")
-    assert "2001:db8:9::/48 via 2001:db8::fe dev va proto pbr metric 1024 mtu 1400 pref medium" in shown
+    # ``ip`` prints the protocol's name only where an rt_protos file names it (this test writes none)
+    assert any(
+        f"2001:db8:9::/48 via 2001:db8::fe dev va proto {proto} metric 1024 mtu 1400 pref medium" in shown
+        for proto in ("pbr", "242")
+    )
     # a changed gateway is one replace, never a second route
     changed = [dict(CONFIG[0], routes=[{"dst": "198.51.100.0/24", "via": "192.0.2.253", "dev": "va"}])]
     third = run(fresh, "merged", changed)
