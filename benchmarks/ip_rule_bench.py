@@ -40,7 +40,7 @@ PLAY = """
     - {set_fact: {t0: "{{ lookup('pipe', 'date +%s.%N') }}"}}
     - {ansible.builtin.ping: {}}
     - {set_fact: {t1: "{{ lookup('pipe', 'date +%s.%N') }}"}}
-    - pbr.linux.ip_rule: {namespace: "{{ ns }}", config: "{{ cfg }}"}
+    - pbr.linux.ip_rule: {namespace: "{{ ns }}", config: "{{ cfg }}", report: "{{ report }}"}
       register: r
     - {set_fact: {t2: "{{ lookup('pipe', 'date +%s.%N') }}"}}
     - ansible.builtin.copy:
@@ -80,34 +80,40 @@ def main() -> None:
     tag = "pbrb" + secrets.token_hex(3)
     with tempfile.TemporaryDirectory() as tmp:
         env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=collections_path(tmp), ANSIBLE_NOCOLOR="1")
-        ns_batch, ns_mod, ns_cmd = tag + "b", tag + "m", tag + "c"
-        for ns in (ns_batch, ns_mod, ns_cmd):
+        ns_batch, ns_mod, ns_sum, ns_cmd = tag + "b", tag + "m", tag + "s", tag + "c"
+        spaces = (ns_batch, ns_mod, ns_sum, ns_cmd)
+        for ns in spaces:
             netns(ns, "add")
         try:
             t = time.monotonic()
             subprocess.run(["ip", "-n", ns_batch, "-batch", "-"], input=batch_lines(cfg), text=True, check=True)
             t_batch = time.monotonic() - t
-            common = {"interp": args.interpreter, "ns": ns_mod, "cfg": cfg}
-            first = run_playbook(PLAY, tmp, env, **common)
-            again = run_playbook(PLAY, tmp, env, **common)
+            runs = {}
+            for report, ns in (("full", ns_mod), ("summary", ns_sum)):
+                common = {"interp": args.interpreter, "ns": ns, "cfg": cfg, "report": report}
+                runs[report] = (run_playbook(PLAY, tmp, env, **common), run_playbook(PLAY, tmp, env, **common))
             per = run_playbook(PER_RULE, tmp, env, interp=args.interpreter, ns=ns_cmd, cfg=cfg[: args.per_rule])
         finally:
-            for ns in (ns_batch, ns_mod, ns_cmd):
+            for ns in spaces:
                 netns(ns, "delete")
-    apply_beyond = first["task"] - first["empty"]
-    noop_beyond = again["task"] - again["empty"]
     per_rule = per["task"] / args.per_rule
+    empty = runs["full"][0]["empty"]
     print(f"rules: {args.rules}   interpreter: {args.interpreter}")
-    print(f"empty task (ansible.builtin.ping):        {first['empty']:8.3f} s")
-    print(f"ip -batch, {args.rules} rules:               {t_batch:8.3f} s   (baseline)")
-    print(
-        f"ip_rule apply, beyond empty task:        {apply_beyond:8.3f} s   ratio {apply_beyond / t_batch:6.2f}x ip -batch"
-        f"   (engine {first['engine']:.3f} s, changed={first['changed']})"
-    )
-    print(
-        f"ip_rule no-op re-run, beyond empty task: {noop_beyond:8.3f} s   (engine {again['engine']:.3f} s,"
-        f" changed={again['changed']})"
-    )
+    print(f"empty task (ansible.builtin.ping):           {empty:8.3f} s")
+    print(f"ip -batch, {args.rules} rules:                  {t_batch:8.3f} s   (baseline)")
+    for report, (first, again) in runs.items():
+        apply_beyond = first["task"] - first["empty"]
+        noop_beyond = again["task"] - again["empty"]
+        print(
+            f"ip_rule apply, report={report:7s} beyond empty: {apply_beyond:8.3f} s   "
+            f"ratio {apply_beyond / t_batch:6.2f}x ip -batch   (engine {first['engine']:.3f} s, "
+            f"{first['engine'] / t_batch:.2f}x; changed={first['changed']})"
+        )
+        print(
+            f"ip_rule no-op, report={report:7s} beyond empty: {noop_beyond:8.3f} s   "
+            f"(engine {again['engine']:.3f} s, changed={again['changed']})"
+        )
+    apply_beyond = runs["full"][0]["task"] - runs["full"][0]["empty"]
     print(
         f"command task per rule ({args.per_rule} rules):        {per_rule * 1000:8.1f} ms/rule -> "
         f"{per_rule * args.rules:7.1f} s for {args.rules}   ratio {per_rule * args.rules / apply_beyond:6.1f}x ip_rule"

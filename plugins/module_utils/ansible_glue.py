@@ -20,6 +20,7 @@ def resource_argument_spec(config_options: Dict[str, Any]) -> Dict[str, Any]:
         "state": {"type": "str", "default": "merged", "choices": list(engine.STATES)},
         "namespace": {"type": "str"},
         "running_config": {"type": "str"},
+        "report": {"type": "str", "default": "full", "choices": ["full", "summary"]},
     }
 
 
@@ -50,7 +51,7 @@ def run_resource_module(
             resolver_factory=lambda host: TableNames(etc_root(host.namespace)),
             running_config=module.params["running_config"],
             files_factory=files_factory,
-            report=module.params.get("report") or "full",
+            report=module.params["report"],
         ),
     )
 

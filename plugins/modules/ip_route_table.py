@@ -431,7 +431,6 @@ TABLE_OPTIONS = {
 
 def main() -> None:
     spec = resource_argument_spec(TABLE_OPTIONS)
-    spec["report"] = {"type": "str", "default": "full", "choices": ["full", "summary"]}
     run_resource_module(spec, RouteKind(), files_factory=protos_file_change)
 
 

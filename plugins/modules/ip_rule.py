@@ -125,6 +125,14 @@ options:
     type: str
     choices: [merged, replaced, overridden, deleted, gathered, rendered, parsed]
     default: merged
+  report:
+    description:
+      - V(full) returns RV(commands), RV(before) and RV(after).
+      - V(summary) returns counts in RV(summary) instead - for thousands of rules, where those lists cost
+        Ansible seconds per task (diff mode still returns the full diff when asked for).
+    type: str
+    choices: [full, summary]
+    default: full
   running_config:
     description: Text of C(ip rule show) (or C(ip rule add) argument lines) for O(state=parsed).
     type: str
@@ -220,21 +228,21 @@ EXAMPLES = r"""
 RETURN = r"""
 commands:
   description: The C(ip) commands that were run, or would run in check mode, in order.
-  returned: when state is merged, replaced, overridden or deleted
+  returned: when state is merged, replaced, overridden or deleted and report is full
   type: list
   elements: str
   sample:
     - ip -4 rule add priority 1000 from all fwmark 0x1 lookup 100 protocol 242
 before:
   description: All rules (IPv4 and IPv6) before the task, structured, with their owner.
-  returned: when state is merged, replaced, overridden or deleted
+  returned: when state is merged, replaced, overridden or deleted and report is full
   type: list
   elements: dict
   sample:
     - {priority: 0, family: ipv4, action: lookup, table: 255, owner: kernel}
 after:
   description: All rules after the task (in check mode, what they would be).
-  returned: when state is merged, replaced, overridden or deleted
+  returned: when state is merged, replaced, overridden or deleted and report is full
   type: list
   elements: dict
   sample:
@@ -260,6 +268,12 @@ parsed:
   elements: dict
   sample:
     - {priority: 1000, fwmark: '0x1', action: lookup, table: 100}
+summary:
+  description: With O(report=summary), how many rules were (or in check mode would be) added and deleted, and
+    how many rules there were before and after.
+  returned: when state is merged, replaced, overridden or deleted and report is summary
+  type: dict
+  sample: {add: 5000, replace: 0, delete: 0, files: 1, before: 6, after: 5006}
 engine_seconds:
   description: Time the engine spent reading, planning and applying, in seconds.
   returned: when the host is accessed
