@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import os
 import secrets
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -44,3 +45,15 @@ def run_playbook(text: str, tmp: str, env: Dict[str, str], **extra: Any) -> Dict
     if proc.returncode != 0:
         sys.exit(f"playbook failed:\n{proc.stdout[-3000:]}\n{proc.stderr[-2000:]}")
     return dict(json.loads(out.read_text()))
+
+
+def netns_add(name: str) -> None:
+    """A throwaway namespace with its own (empty) /etc/iproute2 view, so files the modules write
+    (rt_protos.d) land in /etc/netns/NAME and never in the machine's /etc/iproute2."""
+    subprocess.run(["ip", "netns", "add", name], check=True)
+    os.makedirs(f"/etc/netns/{name}/iproute2", exist_ok=True)
+
+
+def netns_delete(name: str) -> None:
+    subprocess.run(["ip", "netns", "delete", name], check=False)
+    shutil.rmtree(f"/etc/netns/{name}", ignore_errors=True)

@@ -32,7 +32,7 @@ import time
 from pathlib import Path
 from typing import Any, Dict, List, Tuple
 
-from harness import collections_path, run_playbook
+from harness import collections_path, netns_add, netns_delete, run_playbook
 
 TABLE = 100
 DEV = "bv0"
@@ -174,7 +174,7 @@ def readers(python: str, ns: str, family: str, cpath: str) -> Dict[str, Any]:
 
 
 def netns_up(name: str, family: str) -> None:
-    subprocess.run(["ip", "netns", "add", name], check=True)
+    netns_add(name)
     for cmd in (
         ["link", "set", "lo", "up"],
         ["link", "add", DEV, "type", "veth", "peer", "name", "bv1"],
@@ -235,7 +235,7 @@ def main() -> None:
             read = {py: readers(py, names["direct"], family, cpath) for py in pythons}
         finally:
             for ns in names.values():
-                subprocess.run(["ip", "netns", "delete", ns], check=False)
+                netns_delete(ns)
 
     print(f"pbr.linux.ip_route_table: {n} {family} routes into table {TABLE}, managed-host python {args.interpreter}")
     print(f"  ip -batch (the same commands)            {t_batch:7.2f} s")

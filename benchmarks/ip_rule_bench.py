@@ -19,7 +19,7 @@ import sys
 import tempfile
 import time
 
-from harness import collections_path, run_playbook
+from harness import collections_path, netns_add, netns_delete, run_playbook
 
 
 def rules(n: int) -> list:
@@ -66,10 +66,6 @@ PER_RULE = """
 """
 
 
-def netns(name: str, action: str) -> None:
-    subprocess.run(["ip", "netns", action, name], check=True)
-
-
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--rules", type=int, default=5000)
@@ -83,7 +79,7 @@ def main() -> None:
         ns_batch, ns_mod, ns_sum, ns_cmd = tag + "b", tag + "m", tag + "s", tag + "c"
         spaces = (ns_batch, ns_mod, ns_sum, ns_cmd)
         for ns in spaces:
-            netns(ns, "add")
+            netns_add(ns)
         try:
             t = time.monotonic()
             subprocess.run(["ip", "-n", ns_batch, "-batch", "-"], input=batch_lines(cfg), text=True, check=True)
@@ -95,7 +91,7 @@ def main() -> None:
             per = run_playbook(PER_RULE, tmp, env, interp=args.interpreter, ns=ns_cmd, cfg=cfg[: args.per_rule])
         finally:
             for ns in spaces:
-                netns(ns, "delete")
+                netns_delete(ns)
     per_rule = per["task"] / args.per_rule
     empty = runs["full"][0]["empty"]
     print(f"rules: {args.rules}   interpreter: {args.interpreter}")
