@@ -38,16 +38,11 @@ rule add priority 301 iif veth0 sport 8080 lookup 100
 """
 
 ORACLE = r"""
-import json, os, sys, ctypes
+import json, sys
 sys.path.insert(0, sys.argv[2])
-from pyroute2 import IPRoute
 from ansible_collections.pbr.linux.plugins.module_utils.rule import from_netlink
-libc = ctypes.CDLL(None, use_errno=True)
-own = os.open('/proc/self/ns/net', os.O_RDONLY)
-target = os.open('/run/netns/' + sys.argv[1], os.O_RDONLY)
-libc.setns(target, 0x40000000)
-ipr = IPRoute()
-libc.setns(own, 0x40000000)
+from ansible_collections.pbr.linux.plugins.module_utils.host import Host
+ipr = Host(sys.argv[1]).ipr()  # pyroute2's IPRoute, opened inside the namespace
 rules = [from_netlink(m) for m in ipr.get_rules()]
 print(json.dumps(sorted(repr(r) for r in rules if r is not None)))
 """

@@ -68,16 +68,11 @@ route add ::8:0/109 dev va table 102
 """
 
 ORACLE = r"""
-import json, os, sys, ctypes
+import json, sys
 sys.path.insert(0, sys.argv[2])
-from pyroute2 import IPRoute
 from ansible_collections.pbr.linux.plugins.module_utils.route import from_netlink
-libc = ctypes.CDLL(None, use_errno=True)
-own = os.open('/proc/self/ns/net', os.O_RDONLY)
-target = os.open('/run/netns/' + sys.argv[1], os.O_RDONLY)
-libc.setns(target, 0x40000000)
-ipr = IPRoute()
-libc.setns(own, 0x40000000)
+from ansible_collections.pbr.linux.plugins.module_utils.host import Host
+ipr = Host(sys.argv[1]).ipr()  # pyroute2's IPRoute, opened inside the namespace
 links = {m['index']: m.get_attr('IFLA_IFNAME') for m in ipr.get_links()}
 routes = [from_netlink(m, links) for family in (2, 10) for m in ipr.get_routes(family=family)]
 print(json.dumps(sorted(repr(r) for r in routes if r is not None)))
