@@ -115,6 +115,24 @@ def parse_network(field: str, value: Any) -> Network:
     )
 
 
+Interface = Union[ipaddress.IPv4Interface, ipaddress.IPv6Interface]
+
+
+def parse_prefix_as_written(field: str, value: Any) -> Interface:
+    """A prefix in CIDR notation that may have host bits set (``198.51.100.58/26``), kept as written.
+
+    RPDB rules take such prefixes: the kernel stores the address as given and matches under the
+    mask, so ``from 198.51.100.58/26`` and ``from 198.51.100.0/26`` select the same packets. Routes
+    do not (use :func:`parse_network`).
+    """
+    if not isinstance(value, str) or not value.strip() or "%" in value:
+        raise invalid(field, value, "an IPv4 or IPv6 prefix in CIDR notation, such as 192.0.2.0/24")
+    try:
+        return ipaddress.ip_interface(value.strip())
+    except ValueError:
+        raise invalid(field, value, "an IPv4 or IPv6 prefix in CIDR notation, such as 192.0.2.0/24") from None
+
+
 def parse_address(field: str, value: Any) -> Union[ipaddress.IPv4Address, ipaddress.IPv6Address]:
     if not isinstance(value, str) or "%" in value:  # no IPv6 scope ids: ip does not take them
         raise invalid(field, value, "an IPv4 or IPv6 address (without a %zone suffix)")
@@ -124,20 +142,42 @@ def parse_address(field: str, value: Any) -> Union[ipaddress.IPv4Address, ipaddr
         raise invalid(field, value, "an IPv4 or IPv6 address") from None
 
 
-# whitespace, '/' and ':' the kernel refuses; '#' and '"' it accepts, but `ip -batch` cannot carry
-# them ('#' starts a comment even inside quotes: "a#b" would become "a"; quotes are not escapable)
-_IFNAME_BAD = re.compile(r"[\s/:#\"]")
+# The kernel's dev_valid_name(): 1 to 15 bytes, not "." or "..", no '/', ':' or isspace() byte (its
+# ctype counts Latin-1 NBSP, 0xa0, as space: a UTF-8 name with that byte is refused too).
+_KERNEL_BAD_BYTES = frozenset(b"/: \t\n\v\f\r\xa0")
+# What the tools we drive cannot carry although the kernel takes it: control characters (a newline
+# splits an `ip -batch` or `iptables-restore` line), '#' (starts a comment in `ip -batch`, even in
+# quotes), '"' and '\\' (quote and escape characters of `ip -batch`, nft strings and iptables-restore).
+_TOOL_BAD_BYTES = frozenset(range(0x20)) | {0x7F} | frozenset(b'#"\\')
+IFNAME_RULE = (
+    "an interface name of 1 to 15 bytes without whitespace, control characters, '/', ':', '#', '\"' or "
+    "'\\', and not '.' or '..'"
+)
+IFNAME_WILDCARD_RULE = IFNAME_RULE + "; a trailing '+' matches every interface whose name starts with the rest"
 
 
-def check_ifname(field: str, value: Any) -> str:
-    """Linux interface names: 1-15 bytes, no whitespace, '/', ':', '#' or '"', not '.' or '..'."""
+def check_ifname(field: str, value: Any, wildcard: bool = False) -> str:
+    """The one interface-name check of every module: the kernel's rule (dev_valid_name) plus the
+    characters our tools cannot carry. ``wildcard``: the option documents a trailing ``+`` as a
+    prefix match (iptables ``-i eth+``, nft ``iifname "eth*"``); the rest must then be a valid prefix."""
+    expected = IFNAME_WILDCARD_RULE if wildcard else IFNAME_RULE
     if not isinstance(value, str) or not value:
-        raise invalid(field, value, "an interface name of 1 to 15 characters")
-    if len(value.encode()) >= IFNAMSIZ:
-        raise invalid(field, value, f"an interface name of at most {IFNAMSIZ - 1} characters")
-    if _IFNAME_BAD.search(value) or value in (".", ".."):
-        raise invalid(field, value, "an interface name without whitespace, '/', ':', '#' or '\"'")
+        raise invalid(field, value, expected)
+    try:
+        raw = value.encode("utf-8")
+    except UnicodeEncodeError:  # a lone surrogate: no name the kernel could hold
+        raise invalid(field, value, expected) from None
+    if len(raw) >= IFNAMSIZ:
+        raise invalid(field, value, f"an interface name of at most {IFNAMSIZ - 1} bytes ({len(raw)} given)")
+    stem = raw[:-1] if wildcard and raw.endswith(b"+") else raw
+    if not stem or value in (".", "..") or any(b in _KERNEL_BAD_BYTES or b in _TOOL_BAD_BYTES for b in raw):
+        raise invalid(field, value, expected)
     return value
+
+
+def is_wildcard(name: str) -> bool:
+    """An interface option's value that means a prefix match (see :func:`check_ifname`)."""
+    return name.endswith("+")
 
 
 def parse_range(field: str, value: Any, lo: int, hi: int, what: str) -> Tuple[int, int]:

@@ -25,13 +25,13 @@ from ansible_collections.pbr.linux.plugins.module_utils.common import PbrError, 
 CLONE_NEWNET = 0x40000000
 NETNS_RUN_DIR = "/run/netns"
 NETNS_ETC_DIR = "/etc/netns"
-_NS_NAME = re.compile(r"^[A-Za-z0-9_.-]{1,255}$")
+_NS_NAME = re.compile(r"[A-Za-z0-9_.-]{1,255}")
 
 
 def check_namespace_name(value: Optional[str]) -> Optional[str]:
     if value is None:
         return None
-    if not isinstance(value, str) or not _NS_NAME.match(value) or value in (".", ".."):
+    if not isinstance(value, str) or not _NS_NAME.fullmatch(value) or value in (".", ".."):
         raise invalid("namespace", value, "a network namespace name as listed by `ip netns list`")
     return value
 

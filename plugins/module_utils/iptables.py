@@ -12,7 +12,10 @@ flushes and refills only that chain; nothing else in the table is touched.
 
 from __future__ import annotations
 
+import functools
+import ipaddress
 import re
+import shlex
 from typing import Any, Dict, List, Sequence, Set, Tuple
 
 from ansible_collections.pbr.linux.plugins.module_utils.common import U32_MAX, PbrError
@@ -23,6 +26,7 @@ from ansible_collections.pbr.linux.plugins.module_utils.netfilter import (
     ChainSpec,
     Mark,
     NfRule,
+    merge_ranges,
     run_tool,
     shell_prefix,
 )
@@ -119,6 +123,143 @@ def show(chain: Chain) -> str:
 
 def section(chain: Chain) -> str:
     return f"{SAVE[chain.family]} -t mangle"
+
+
+# ---------------------------------------------------------------------------- canonical form
+# iptables-save prints a rule in its own words (module loads such as ``-m tcp``, a target's default
+# options, ``/32`` on host addresses, ``--set-mark`` as ``--set-xmark``) and releases differ in
+# them. Rules are compared in a canonical form parsed from ours and from the listing alike; a line
+# outside the grammar of our rules stays text, which never equals a rule of ours.
+_MATCH_MODULES = ("tcp", "udp", "multiport", "mark", "connmark", "socket")
+_L4 = {"tcp": "tcp", "6": "tcp", "udp": "udp", "17": "udp"}
+
+
+class _Unreadable(Exception):
+    """A line outside the grammar of the rules we write."""
+
+
+def _num(text: str) -> int:
+    num = int(text, 0)
+    if not 0 <= num <= U32_MAX:
+        raise _Unreadable(text)
+    return num
+
+
+def _value_mask(text: str) -> Tuple[int, int]:
+    value, _slash, mask = text.partition("/")
+    return _num(value), (_num(mask) if mask else U32_MAX)
+
+
+def _ports(text: str) -> Tuple[Tuple[int, int], ...]:
+    ranges: List[Tuple[int, int]] = []
+    for item in text.split(","):
+        lo, _sep, hi = item.partition(":")
+        ranges.append((int(lo, 10), int(hi or lo, 10)))
+    return tuple(merge_ranges(ranges))
+
+
+def _prefix(text: str) -> Tuple[str, Tuple[int, int]]:
+    net = ipaddress.ip_network(text, strict=False)
+    return ("ipv4" if net.version == 4 else "ipv6"), (int(net.network_address), int(net.broadcast_address))
+
+
+def _target(words: List[str]) -> Tuple[Any, ...]:
+    """``-j`` and its options -> canonical action; options in any order, defaults filled in."""
+    name, opts = words[0], words[1:]
+    if len(opts) % 2 and name != "CONNMARK":
+        raise _Unreadable("odd target options")
+    if name in ("ACCEPT", "RETURN", "DROP"):
+        if opts:
+            raise _Unreadable("verdict with options")
+        return ("verdict", name.lower())
+    if name == "MARK":
+        if len(opts) != 2:
+            raise _Unreadable("MARK takes one option")
+        value, mask = _value_mask(opts[1])
+        if opts[0] == "--set-xmark":
+            return ("xmark", "meta mark", value, mask)
+        if opts[0] == "--set-mark":  # zero the mask's bits, then or the value in
+            return ("xmark", "meta mark", value, (mask | value) & U32_MAX)
+        if opts[0] == "--or-mark":
+            return ("xmark", "meta mark", value, value)
+        raise _Unreadable(opts[0])
+    if name == "TPROXY":
+        given = dict(zip(opts[::2], opts[1::2]))
+        if set(given) - {"--on-port", "--on-ip", "--tproxy-mark"} or "--on-port" not in given:
+            raise _Unreadable("TPROXY options")
+        addr = ipaddress.ip_address(given.get("--on-ip", "0.0.0.0"))
+        value, mask = _value_mask(given.get("--tproxy-mark", "0/0"))
+        return ("tproxy", None if addr.is_unspecified else str(addr), int(given["--on-port"], 10), value, mask)
+    if name == "CONNMARK":
+        if not opts or opts[0] != "--save-mark":
+            raise _Unreadable("CONNMARK other than --save-mark")
+        rest = dict(zip(opts[1::2], opts[2::2]))
+        if len(opts) % 2 == 0 or set(rest) - {"--nfmask", "--ctmask", "--mask"}:
+            raise _Unreadable("CONNMARK options")
+        both = rest.get("--mask")
+        nfmask = _num(rest.get("--nfmask", both or "0xffffffff"))
+        ctmask = _num(rest.get("--ctmask", both or "0xffffffff"))
+        return ("save ctmark", nfmask, ctmask)
+    raise _Unreadable(f"target {name}")
+
+
+def _canon(text: str) -> Tuple[Any, ...]:
+    words = shlex.split(text)
+    matches: List[Any] = []
+    module = ""
+    proto = ""
+    i = 0
+    while i < len(words):
+        word = words[i]
+        if word == "-j":
+            if any(m[0] == "dport" and m[1] != proto for m in matches):
+                raise _Unreadable("ports of another protocol")
+            return ("rule", frozenset(matches), _target(words[i + 1 :]))
+        if i + 1 >= len(words):
+            raise _Unreadable(f"{word} without a value")
+        arg = words[i + 1]
+        i += 2
+        if word in ("-s", "-d"):
+            fam, interval = _prefix(arg)
+            matches.append(("saddr" if word == "-s" else "daddr", fam, (interval,)))
+        elif word == "-i":
+            matches.append(("iif", arg[:-1], True) if arg.endswith("+") else ("iif", arg, False))
+        elif word == "-p":
+            proto = _L4[arg]
+            matches.append(("l4proto", (proto,)))
+        elif word == "-m":
+            if arg not in _MATCH_MODULES:
+                raise _Unreadable(f"match -m {arg}")
+            module = arg
+            if arg == "socket" and words[i : i + 1] == ["--transparent"]:
+                matches.append(("socket transparent",))
+                i += 1
+        elif word == "--dport" and module in ("tcp", "udp"):
+            matches.append(("dport", module, _ports(arg)))
+        elif word == "--dports" and module == "multiport":
+            matches.append(("dport", proto, _ports(arg)))
+        elif word == "--mark" and module in ("mark", "connmark"):
+            value, mask = _value_mask(arg)
+            matches.append(("meta mark" if module == "mark" else "ct mark", mask, value & mask))
+        else:
+            raise _Unreadable(f"option {word}")
+    raise _Unreadable("no target")
+
+
+@functools.lru_cache(maxsize=4096)
+def canon(text: str) -> Tuple[Any, ...]:
+    """One rule (an ``iptables-save`` line without ``-A CHAIN``) -> its canonical form.
+
+    A line outside the grammar of our rules becomes ``('unreadable', text)``: never equal to ours.
+    """
+    try:
+        return _canon(text)
+    except (_Unreadable, ValueError, KeyError, IndexError):
+        return ("unreadable", " ".join(text.split()))
+
+
+def canon_header(text: str) -> str:
+    return text
 
 
 # ---------------------------------------------------------------------------- parse / read

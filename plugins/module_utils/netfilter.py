@@ -30,6 +30,7 @@ from ansible_collections.pbr.linux.plugins.module_utils import engine
 from ansible_collections.pbr.linux.plugins.module_utils.common import (
     U32_MAX,
     Network,
+    check_ifname,
     PbrError,
     invalid,
     parse_int,
@@ -45,14 +46,13 @@ FAMILY_CHOICES = {"ipv4": ("ipv4",), "ipv6": ("ipv6",), "both": ("ipv4", "ipv6")
 PROTOCOLS = ("tcp", "udp")
 TOOL_TIMEOUT = 60
 
-_NAME = re.compile(r"^[a-z0-9][a-z0-9-]{0,15}$")
-_IFACE = re.compile(r"^[A-Za-z0-9_.-]{1,15}$")
+_NAME = re.compile(r"[a-z0-9][a-z0-9-]{0,15}")
 _SBIN = ("/usr/local/sbin", "/usr/sbin", "/sbin")
 
 
 # ---------------------------------------------------------------------------- values
 def check_name(value: Any) -> str:
-    if not isinstance(value, str) or not _NAME.match(value):
+    if not isinstance(value, str) or not _NAME.fullmatch(value):
         raise invalid(
             "name",
             value,
@@ -69,9 +69,9 @@ def parse_families(value: Any) -> Tuple[str, ...]:
 
 
 def parse_iface(field: str, value: Any) -> str:
-    if not isinstance(value, str) or not _IFACE.match(value) or value in (".", ".."):
-        raise invalid(field, value, "an interface name of 1 to 15 characters: letters, digits, '_', '.', '-'")
-    return value
+    """An ``in_interface``: the kernel's interface-name rule (common.check_ifname), and a trailing
+    ``+`` as the documented wildcard (iptables ``-i eth+``, rendered ``iifname "eth*"`` for nft)."""
+    return check_ifname(field, value, wildcard=True)
 
 
 def parse_mask(field: str, value: Any) -> int:
@@ -350,7 +350,10 @@ class NetfilterKind(engine.Kind[Chain]):
 
     # identity --------------------------------------------------------------------------
     def key(self, obj: Chain) -> Hashable:
-        return (obj.backend, obj.family, obj.name, obj.hook, obj.rules, obj.jumps)
+        """Rules compare in the backend's canonical form, never as text (see nft.canon, iptables.canon)."""
+        backend = self._backend(obj.backend)
+        rules = tuple(backend.canon(rule) for rule in obj.rules)
+        return (obj.backend, obj.family, obj.name, backend.canon_header(obj.hook), rules, obj.jumps)
 
     def slot(self, obj: Chain) -> Hashable:
         return (obj.backend, obj.family, obj.name)

@@ -12,11 +12,12 @@ back to nft (it would append duplicate rules).
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import re
-from typing import Any, Dict, List, Sequence, Tuple
+from typing import Any, Dict, List, Optional, Sequence, Tuple
 
-from ansible_collections.pbr.linux.plugins.module_utils.common import U32_MAX, PbrError
+from ansible_collections.pbr.linux.plugins.module_utils.common import U32_MAX, PbrError, is_wildcard
 from ansible_collections.pbr.linux.plugins.module_utils.engine import Plan
 from ansible_collections.pbr.linux.plugins.module_utils.host import Host
 from ansible_collections.pbr.linux.plugins.module_utils.netfilter import (
@@ -77,12 +78,19 @@ def addrs_text(nets: Sequence[Any]) -> str:
     return set_text(items)
 
 
+def iifname_text(name: str) -> str:
+    """``iifname "..."``: our wildcard ``eth+`` is nft's ``eth*``; a literal trailing ``*`` is escaped."""
+    if is_wildcard(name):
+        return f'iifname "{name[:-1]}*"'
+    return f'iifname "{name[:-1]}\\*"' if name.endswith("*") else f'iifname "{name}"'
+
+
 def render_rule(rule: NfRule) -> str:
     words: List[str] = []
     if rule.family and not rule.saddr and not rule.daddr:
         words.append(f"meta nfproto {rule.family}")
     if rule.iif:
-        words.append(f'iifname "{rule.iif}"')
+        words.append(iifname_text(rule.iif))
     ip = "ip6" if rule.family == "ipv6" else "ip"
     if rule.saddr:
         words.append(f"{ip} saddr {addrs_text(rule.saddr)}")
@@ -135,6 +143,202 @@ def show(chain: Chain) -> str:
 
 def section(chain: Chain) -> str:
     return SECTION
+
+
+# ---------------------------------------------------------------------------- canonical form
+# nft lists a rule in its own words, which are not always ours (it drops a no-op ``& 0xffffffff``,
+# keeps ``{ }`` round a one-element set, merges set elements, leaves out dependencies such as
+# ``meta l4proto tcp`` before ``tcp dport``), and another nft release may word it differently again.
+# So rules are never compared as text: ours and the listed one are both parsed into the same
+# canonical form, where every way of writing one rule is the same value. A rule we cannot read
+# (written by hand into our chain, or in words this parser does not know) stays its text: it never
+# equals a rule of ours, so the chain is rewritten rather than wrongly taken as up to date.
+_TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"|[{},]|[^\s{},]+')
+_VERDICTS = ("accept", "return", "drop")
+_L4 = {"tcp": "tcp", "6": "tcp", "udp": "udp", "17": "udp"}
+_NFPROTO = {"ipv4": "ipv4", "ipv6": "ipv6"}
+_IP = {"ip": ("ipv4", ipaddress.IPv4Address, 32), "ip6": ("ipv6", ipaddress.IPv6Address, 128)}
+
+
+class _Unreadable(Exception):
+    """A rule outside the grammar of the rules we write."""
+
+
+class _Tokens:
+    def __init__(self, text: str) -> None:
+        self.items = _TOKEN.findall(text)
+        self.pos = 0
+
+    def more(self) -> bool:
+        return self.pos < len(self.items)
+
+    def peek(self) -> str:
+        return self.items[self.pos] if self.more() else ""
+
+    def take(self, *expected: str) -> str:
+        if not self.more():
+            raise _Unreadable("rule ends early")
+        tok = self.items[self.pos]
+        self.pos += 1
+        if expected and tok not in expected:
+            raise _Unreadable(f"{tok!r} where {expected} was expected")
+        return tok
+
+    def value(self) -> List[str]:
+        """One value or the elements of an anonymous set ``{ a, b }``."""
+        if self.peek() != "{":
+            return [self.take()]
+        self.take("{")
+        items: List[str] = []
+        while self.peek() != "}":
+            tok = self.take()
+            if tok != ",":
+                items.append(tok)
+        self.take("}")
+        if not items:
+            raise _Unreadable("empty set")
+        return items
+
+
+def _number(text: str) -> int:
+    num = int(text, 0)
+    if not 0 <= num <= U32_MAX:
+        raise _Unreadable(f"{text} is out of range")
+    return num
+
+
+def _intervals(items: Sequence[str], parse: Any, bits: int) -> Tuple[Tuple[int, int], ...]:
+    """Set elements (``a``, ``a-b``, ``a/len``) -> sorted, merged integer intervals."""
+    out: List[Tuple[int, int]] = []
+    for item in items:
+        if "/" in item:
+            addr, _slash, plen = item.partition("/")
+            lo, size = parse(addr), 1 << (bits - int(plen))
+            out.append((lo - lo % size, lo - lo % size + size - 1))
+        elif "-" in item and not item.startswith("-"):
+            lo_text, _dash, hi_text = item.partition("-")
+            out.append((parse(lo_text), parse(hi_text)))
+        else:
+            out.append((parse(item), parse(item)))
+    return tuple(merge_ranges(out))
+
+
+def _mark_statement(toks: _Tokens, word: str, matches: List[Any], actions: List[Any]) -> None:
+    """After ``meta mark`` / ``ct mark``: a match (``V``, ``& M == V``) or a set (``set ...``)."""
+    nxt = toks.take()
+    if nxt == "set":
+        if toks.peek() == word.split()[0]:
+            toks.take(word.split()[0])
+            toks.take("mark")
+            keep, value = U32_MAX, 0  # new = (old & keep) | value
+            if toks.peek() == "&":
+                toks.take("&")
+                keep = _number(toks.take())
+            if toks.peek() == "|":
+                toks.take("|")
+                value = _number(toks.take())
+        else:
+            keep, value = 0, _number(toks.take())
+        # bits the value sets do not depend on the and-mask: ``& 0xffffffff | 1`` == ``| 1``
+        actions.append(("set", word, (keep | value) & U32_MAX, value))
+    elif nxt == "&":
+        mask = _number(toks.take())
+        toks.take("==")
+        matches.append((word, mask, _number(toks.take()) & mask))
+    else:
+        matches.append((word, U32_MAX, _number(nxt)))
+
+
+def _iifname(token: str) -> Tuple[str, str, bool]:
+    if len(token) < 2 or token[0] != '"' or token[-1] != '"':
+        raise _Unreadable("iifname without a quoted name")
+    name = token[1:-1]
+    if name.endswith("\\*"):
+        return ("iif", name[:-2] + "*", False)
+    if name.endswith("*"):
+        return ("iif", name[:-1], True)
+    if "\\" in name:
+        raise _Unreadable("escaped interface name")
+    return ("iif", name, False)
+
+
+def _tproxy_target(text: str) -> Tuple[Optional[str], Optional[int]]:
+    if text.startswith("["):
+        addr, _sep, rest = text[1:].partition("]")
+        return str(ipaddress.IPv6Address(addr)), (int(rest[1:]) if rest.startswith(":") else None)
+    if text.count(":") == 1:
+        addr, _sep, port = text.partition(":")
+        return (str(ipaddress.ip_address(addr)) if addr else None), int(port)
+    return str(ipaddress.ip_address(text)), None
+
+
+def _canon(text: str) -> Tuple[Any, ...]:
+    toks = _Tokens(text)
+    matches: List[Any] = []
+    actions: List[Any] = []
+    while toks.more():
+        before = len(matches)
+        tok = toks.take()
+        if tok == "meta":
+            key = toks.take("nfproto", "l4proto", "mark")
+            if key == "nfproto":
+                matches.append(("nfproto", _NFPROTO[toks.take()]))
+            elif key == "l4proto":
+                matches.append(("l4proto", tuple(sorted({_L4[p] for p in toks.value()}))))
+            else:
+                _mark_statement(toks, "meta mark", matches, actions)
+        elif tok == "ct":
+            toks.take("mark")
+            _mark_statement(toks, "ct mark", matches, actions)
+        elif tok == "iifname":
+            matches.append(_iifname(toks.take()))
+        elif tok in _IP:
+            fam, make, bits = _IP[tok]
+            direction = toks.take("saddr", "daddr")
+            matches.append((direction, fam, _intervals(toks.value(), lambda a, m=make: int(m(a)), bits)))
+        elif tok in ("tcp", "udp"):
+            toks.take("dport")
+            matches.append(("dport", tok, _intervals(toks.value(), lambda p: int(p, 10), 16)))
+        elif tok == "socket":
+            toks.take("transparent")
+            toks.take("1")
+            matches.append(("socket transparent",))
+        elif tok == "tproxy":
+            fam = _IP[toks.take()][0] if toks.peek() in _IP else None
+            toks.take("to")
+            actions.append(("tproxy", fam) + _tproxy_target(toks.take()))
+        elif tok in _VERDICTS:
+            actions.append(("verdict", tok))
+        else:
+            raise _Unreadable(f"unknown word {tok!r}")
+        if actions and len(matches) > before:
+            raise _Unreadable("a match after a statement")
+    # dependencies nft adds by itself and leaves out of its listing
+    families = {m[1] for m in matches if m[0] in ("saddr", "daddr")}
+    dports = {m[1] for m in matches if m[0] == "dport"}
+    kept = [
+        m
+        for m in matches
+        if not (m[0] == "nfproto" and m[1] in families)
+        and not (m[0] == "l4proto" and len(m[1]) == 1 and m[1][0] in dports)
+    ]
+    return ("rule", frozenset(kept), tuple(actions))
+
+
+@functools.lru_cache(maxsize=4096)
+def canon(text: str) -> Tuple[Any, ...]:
+    """One rule's text (ours or ``nft list``'s) -> its canonical form (equal for equal rules).
+
+    Text outside the grammar of our rules becomes ``('unreadable', text)``: never equal to ours.
+    """
+    try:
+        return _canon(text)
+    except (_Unreadable, ValueError, KeyError, IndexError):
+        return ("unreadable", " ".join(text.split()))
+
+
+def canon_header(text: str) -> str:
+    return " ".join(text.split())
 
 
 # ---------------------------------------------------------------------------- parse / read

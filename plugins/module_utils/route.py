@@ -426,7 +426,7 @@ def resolve_table(field: str, value: Any, tables: Optional[TableNames]) -> Table
         raise PbrError(f"{field}: required; expected a table number or a name from rt_tables", field, None)
     if tables is not None:
         return tables.resolve(field, value)
-    if isinstance(value, int) or (isinstance(value, str) and re.match(r"^\s*(0x[0-9a-fA-F]+|\d+)\s*$", value)):
+    if isinstance(value, int) or (isinstance(value, str) and re.fullmatch(r"\s*(0x[0-9a-fA-F]+|\d+)\s*", value)):
         return parse_int(field, value, 1, U32_MAX, "a table number")
     if isinstance(value, str) and value in ("main", "local", "default"):
         return {"main": 254, "local": 255, "default": 253}[value]
@@ -761,7 +761,7 @@ def _proto_number(name: str) -> int:
 def _table_word(text: str) -> TableRef:
     if text in _TABLE_WORDS:
         return _TABLE_WORDS[text]
-    return int(text, 0) if re.match(r"^(0x[0-9a-fA-F]+|\d+)$", text) else text
+    return int(text, 0) if re.fullmatch(r"0x[0-9a-fA-F]+|\d+", text) else text
 
 
 _DSFIELD: Dict[str, int] = {}

@@ -4,6 +4,8 @@
 
 from __future__ import annotations
 
+import functools
+import ipaddress
 import os
 import re
 import shlex
@@ -23,7 +25,7 @@ from ansible_collections.pbr.linux.plugins.module_utils.common import (
     family_of,
     invalid,
     parse_int,
-    parse_network,
+    parse_prefix_as_written,
     parse_range,
     proto_name,
 )
@@ -94,6 +96,12 @@ Range = Tuple[int, int]
 TableRef = Union[int, str]
 
 
+@functools.lru_cache(maxsize=65536)
+def masked(prefix: Optional[str]) -> Optional[str]:
+    """``198.51.100.58/26`` -> ``198.51.100.0/26`` (what a rule prefix matches); None stays None."""
+    return None if prefix is None else ipaddress.ip_network(prefix, strict=False).with_prefixlen
+
+
 @dataclass(frozen=True)
 class Rule:
     """One RPDB rule, normalised: addresses as networks in CIDR, marks as ints, ranges as pairs."""
@@ -119,12 +127,16 @@ class Rule:
     protocol: int = PBR_PROTO
 
     def identity(self) -> Tuple[Any, ...]:
-        """Everything the kernel compares, except the protocol: equal identity = same rule."""
+        """Everything the kernel compares, except the protocol: equal identity = same rule.
+
+        Prefixes compare by the packets they select: ``from 198.51.100.58/26`` (host bits set, kept
+        as written by the kernel) is the same rule as ``from 198.51.100.0/26``.
+        """
         return (
             self.family,
             self.priority,
-            self.src,
-            self.dst,
+            masked(self.src),
+            masked(self.dst),
             self.tos,
             self.fwmark,
             self.fwmask,
@@ -203,7 +215,7 @@ def normalise(
         value = entry.get(name)
         if value is None or (isinstance(value, str) and value.strip() == "all"):
             continue
-        net = parse_network(f(name), value)
+        net = parse_prefix_as_written(f(name), value)  # host bits allowed, kept: the kernel keeps them
         fam = family_of(net)
         if family is not None and fam != family:
             raise PbrError(
@@ -214,7 +226,7 @@ def normalise(
                 value,
             )
         family = fam
-        if net.prefixlen:  # a /0 prefix is "all": the kernel stores no address for it
+        if net.network.prefixlen:  # a /0 prefix is "all": the kernel stores no address for it
             nets[name] = net
     limits = family if family is not None else FAMILIES["ipv4" if unknown_family_is_ipv4 else "ipv6"]
     if family is None:
@@ -266,7 +278,7 @@ def normalise(
         raw = entry["table"]
         if tables is not None:
             table = tables.resolve(f("table"), raw)
-        elif isinstance(raw, int) or (isinstance(raw, str) and re.match(r"^\s*(0x[0-9a-fA-F]+|\d+)\s*$", raw)):
+        elif isinstance(raw, int) or (isinstance(raw, str) and re.fullmatch(r"\s*(0x[0-9a-fA-F]+|\d+)\s*", raw)):
             table = parse_int(f("table"), raw, 1, U32_MAX, "a table number")
         else:
             table = check_table_name(f("table"), raw)

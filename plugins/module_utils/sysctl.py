@@ -116,7 +116,7 @@ class SysctlFile:
 
 
 def _int(text: str) -> Optional[int]:
-    return int(text) if re.match(r"^-?\d+$", text.strip()) else None
+    return int(text) if re.fullmatch(r"-?\d+", text.strip()) else None
 
 
 def parse_file(text: Optional[str]) -> SysctlFile:

@@ -28,7 +28,7 @@ from ansible_collections.pbr.linux.plugins.module_utils.host import read_text
 USR_ROOT = "/usr/share"
 BUILTIN_TABLES = {0: "unspec", 253: "default", 254: "main", 255: "local"}
 RESERVED_IDS = (0, 253, 254, 255)
-TABLE_NAME_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_.-]{0,63}$")
+TABLE_NAME_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_.-]{0,63}")
 _LINE = re.compile(r"^\s*(0x[0-9a-fA-F]+|\d+)\s+(\S+)")
 
 
@@ -62,7 +62,7 @@ def table_sources(etc: str = "/etc", usr: str = USR_ROOT) -> List[str]:
 
 
 def check_table_name(field: str, value: str) -> str:
-    if not isinstance(value, str) or not TABLE_NAME_RE.match(value):
+    if not isinstance(value, str) or not TABLE_NAME_RE.fullmatch(value):
         raise invalid(field, value, "a table name: a letter or '_' then letters, digits, '_', '.' or '-'")
     return value
 
@@ -96,7 +96,7 @@ class TableNames:
         """A table number (1..2^32-1, given as int or digits) or a known name -> number."""
         if isinstance(value, bool):
             raise invalid(field, value, "a table number or a name from rt_tables")
-        if isinstance(value, int) or (isinstance(value, str) and re.match(r"^(0x[0-9a-fA-F]+|\d+)$", value)):
+        if isinstance(value, int) or (isinstance(value, str) and re.fullmatch(r"0x[0-9a-fA-F]+|\d+", value)):
             num = int(value, 0) if isinstance(value, str) else value
             if not 1 <= num <= U32_MAX:
                 raise invalid(field, value, f"a table number from 1 to {U32_MAX} or a name from rt_tables")

@@ -57,6 +57,9 @@ options:
           dst:
             description:
               - Destination prefix in CIDR notation (a bare address is a host route), or V(default).
+              - Host bits must be clear (V(198.51.100.0/26), not V(198.51.100.58/26)) - the kernel refuses such a route
+                (C(ip route add 198.51.100.58/26) fails with C(Invalid prefix for given prefix length)), unlike a rule
+                prefix of M(pbr.linux.ip_rule).
               - V(default) is C(0.0.0.0/0), or C(::/0) when the route is IPv6 (see O(config[].routes[].family)).
             type: str
           family:

@@ -47,10 +47,15 @@ options:
         type: str
         choices: [ipv4, ipv6]
       from:
-        description: Source prefix in CIDR notation (a bare address is a host prefix). Omit for C(from all).
+        description:
+          - Source prefix in CIDR notation (a bare address is a host prefix). Omit for C(from all).
+          - Host bits may be set (V(198.51.100.58/26), V(2001:db8::4/32)), as C(ip rule add) allows - the kernel
+            keeps the prefix as written and matches under its mask. Such a rule is the same rule as the one with the
+            network address (V(198.51.100.0/26)) - re-applying either is no change, and an existing rule with the
+            other spelling is not added again.
         type: str
       to:
-        description: Destination prefix in CIDR notation.
+        description: Destination prefix in CIDR notation; host bits may be set, as for O(config[].from).
         type: str
       fwmark:
         description:

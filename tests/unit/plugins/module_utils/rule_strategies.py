@@ -88,18 +88,26 @@ def kernel_view(rule: Rule) -> FakeMsg:
 
 # ---------------------------------------------------------------------------- strategies
 def networks(family: int, doc_only: bool) -> st.SearchStrategy[str]:
-    """A prefix of ``family`` with host bits clear and a length >= 1 (/0 means "all")."""
+    """A rule prefix of ``family`` with a length >= 1 (/0 means "all"), as ``ip rule`` prints it.
+
+    Host bits are set in about half of them (``198.51.100.58/26``): the kernel keeps a rule's
+    prefix as written, so the model must too.
+    """
     bits = 32 if family == 2 else 128
-    cls = ipaddress.IPv4Network if family == 2 else ipaddress.IPv6Network
+    cls = ipaddress.IPv4Interface if family == 2 else ipaddress.IPv6Interface
+
+    def text(addr: int, plen: int, keep_host_bits: bool) -> str:
+        if not keep_host_bits:
+            addr &= ((1 << bits) - 1) ^ ((1 << (bits - plen)) - 1)
+        return cls((addr, plen)).with_prefixlen
+
     if doc_only:
         return st.sampled_from(DOC_NETS[family]).flatmap(
-            lambda base: st.tuples(st.integers(0, base.num_addresses - 1), st.integers(base.prefixlen, bits)).map(
-                lambda t: cls((int(base.network_address) + t[0], t[1]), strict=False).with_prefixlen
-            )
+            lambda base: st.tuples(
+                st.integers(0, base.num_addresses - 1), st.integers(base.prefixlen, bits), st.booleans()
+            ).map(lambda t: text(int(base.network_address) + t[0], t[1], t[2]))
         )
-    return st.tuples(st.integers(0, 2**bits - 1), st.integers(1, bits)).map(
-        lambda t: cls((t[0], t[1]), strict=False).with_prefixlen
-    )
+    return st.tuples(st.integers(0, 2**bits - 1), st.integers(1, bits), st.booleans()).map(lambda t: text(*t))
 
 
 def ifnames() -> st.SearchStrategy[str]:

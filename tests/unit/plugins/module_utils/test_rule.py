@@ -16,7 +16,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ansible_collections.pbr.linux.plugins.module_utils.common import PBR_PROTO, U32_MAX, PbrError
-from ansible_collections.pbr.linux.plugins.module_utils.engine import show_text
+from ansible_collections.pbr.linux.plugins.module_utils.engine import make_plan, show_text
 from ansible_collections.pbr.linux.plugins.module_utils.rule import (
     Rule,
     RuleKind,
@@ -492,7 +492,8 @@ BAD: List[Any] = [
     ({"priority": True, "table": 5}, "priority", True),
     ({"family": "inet", "table": 5}, "family", "inet"),
     ({"from": "192.0.2.300/24", "table": 5}, "from", "192.0.2.300/24"),
-    ({"from": "192.0.2.1/24", "table": 5}, "from", "192.0.2.1/24"),
+    ({"from": "192.0.2.1/33", "table": 5}, "from", "192.0.2.1/33"),
+    ({"to": "2001:db8::4/129", "table": 5}, "to", "2001:db8::4/129"),
     ({"from": "192.0.2.0/24", "to": "2001:db8::/32", "table": 5}, "to", "2001:db8::/32"),
     ({"family": "ipv6", "from": "192.0.2.0/24", "table": 5}, "from", "192.0.2.0/24"),
     ({"to": "eth0", "table": 5}, "to", "eth0"),
@@ -716,7 +717,6 @@ def test_parse_line_blank(line: str) -> None:
         ("1:\tfrom all lookup 100 realms 5", "unsupported word 'realms'"),
         ("1:\tfrom all fwmark", "'fwmark' needs a value"),
         ("1:\tfrom all lookup 100 proto nosuchproto", "unknown protocol name 'nosuchproto'"),
-        ("1:\tfrom 192.0.2.1/24 lookup 100", "host bits"),
         ("1:\tfrom all ipproto ipproto-0 lookup 100", "running_config.ipproto"),
     ],
 )
@@ -912,3 +912,44 @@ def test_parse_line_of_unknown_family_uses_ipv6_limits(line: str, rule: Rule) ->
     assert parse_line(line) == rule
     with pytest.raises(PbrError, match="running_config"):
         parse_line("-4 rule add " + line.split("\t", 1)[1])
+
+
+# ---------------------------------------------------------------------------- host bits in prefixes
+# The kernel keeps a rule's prefix as written (``ip rule show`` prints ``from 198.51.100.58/26``) and
+# matches under the mask; linux-system-roles' routing-rule tests use such prefixes.
+@pytest.mark.parametrize(
+    ("field", "written", "network"),
+    [
+        ("from", "198.51.100.58/26", "198.51.100.0/26"),
+        ("to", "198.51.100.58/26", "198.51.100.0/26"),
+        ("from", "2001:db8::4/32", "2001:db8::/32"),
+        ("to", "2001:db8::4/32", "2001:db8::/32"),
+    ],
+)
+def test_rule_prefix_with_host_bits_is_kept_and_matches_its_network(field: str, written: str, network: str) -> None:
+    kept = normalise({"priority": 10, field: written, "table": 100}, "config[0]", None)
+    plain = normalise({"priority": 10, field: network, "table": 100}, "config[0]", None)
+    assert (kept.src if field == "from" else kept.dst) == written
+    assert " ".join(render_argv(kept)).count(written) == 1  # added as written, as the user typed it
+    assert kept.identity() == plain.identity()  # the same rule: never added twice
+
+
+def test_rule_with_host_bits_is_no_change_against_itself_or_an_equivalent_hand_rule() -> None:
+    kind = RuleKind()
+    desired = kind.from_config([{"priority": 10, "from": "198.51.100.58/26", "table": 100}], None)
+    ours = replace(desired[0], protocol=PBR_PROTO)
+    assert not make_plan(kind, desired, [ours], "merged").changed
+    by_hand = replace(normalise({"priority": 10, "from": "198.51.100.0/26", "table": 100}, "x", None), protocol=4)
+    assert not make_plan(kind, desired, [by_hand], "merged").changed
+    # deleting ours removes it with the address the kernel holds, which is the one it matches on
+    plan = make_plan(
+        kind, kind.from_config([{"priority": 10, "from": "198.51.100.0/26", "table": 100}], None), [ours], "deleted"
+    )
+    assert [kind.command(op.action, op.obj) for op in plan.ops] == [
+        "ip -4 rule del priority 10 from 198.51.100.58/26 lookup 100 protocol 242"
+    ]
+
+
+def test_parse_line_keeps_host_bits() -> None:
+    rule = parse_line("5:\tfrom 198.51.100.58/26 to 192.0.2.9/24 lookup 100 proto 242")
+    assert rule is not None and (rule.src, rule.dst) == ("198.51.100.58/26", "192.0.2.9/24")
