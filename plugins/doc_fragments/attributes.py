@@ -37,3 +37,35 @@ requirements:
   - python3 >= 3.9 on the managed host
   - iproute2 (the C(ip) command) on the managed host; no Python library beyond the standard one
 """
+
+    # ip_rule and ip_route_table: table names in check mode (their action plugins set the option)
+    TABLE_NAMES = r"""
+options:
+  pending_table_names:
+    description:
+      - Set by the collection's action plugin, not by hand - table names that earlier M(pbr.linux.rt_tables_alias)
+        tasks of the same run would define, recorded in check mode (where they write nothing), per C(/etc) view.
+      - Used in check mode only, and only for a name that no rt_tables file defines, so that C(--check) on a fresh
+        host passes for a play that defines its table names before it uses them. A name defined nowhere still fails.
+    type: dict
+attributes:
+  action:
+    description: Indicates this has a corresponding action plugin so some parts of the options can be executed on the controller.
+    support: full
+    details:
+      - The action plugin passes check-mode table names from earlier M(pbr.linux.rt_tables_alias) tasks
+        (O(pending_table_names)); the module does the rest on the managed host.
+"""
+
+    # rt_tables_alias: records the names it would define in check mode
+    DEFINES_TABLE_NAMES = r"""
+options: {}
+attributes:
+  action:
+    description: Indicates this has a corresponding action plugin so some parts of the options can be executed on the controller.
+    support: full
+    details:
+      - In check mode the module returns the names it would add or remove as the host fact
+        C(pbr_linux_check_mode_tables); the action plugin merges it with earlier tasks', so that later
+        M(pbr.linux.ip_rule) and M(pbr.linux.ip_route_table) tasks in check mode can resolve them.
+"""

@@ -35,6 +35,7 @@ from ansible_collections.pbr.linux.plugins.module_utils.host import (
 )
 from ansible_collections.pbr.linux.plugins.module_utils.tables import (
     BUILTIN_TABLES,
+    CHECK_MODE_FACT,
     USR_ROOT,
     check_table_name,
     own_tables_file,
@@ -336,4 +337,11 @@ def run_alias(
         resolver_factory=kind.read,
     )
     result["entries"] = [{"name": e["name"], "id": e["id"]} for e in result["after"] if e["source"] == kind.own]
+    if check_mode and result["changed"]:
+        # what later tasks of this run would find in the files had this one been applied (merged
+        # across tasks by the action plugin): the names it adds, and None for the names it removes
+        after = {e["name"]: e["id"] for e in result["after"]}
+        named = {entry.get("name") for entry in config if isinstance(entry, dict)}
+        view_names: Dict[str, Any] = {n: after.get(n) for n in named if isinstance(n, str)}
+        result["ansible_facts"] = {CHECK_MODE_FACT: {view: view_names}}
     return result

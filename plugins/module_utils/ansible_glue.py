@@ -21,7 +21,16 @@ def resource_argument_spec(config_options: Dict[str, Any]) -> Dict[str, Any]:
         "namespace": {"type": "str"},
         "running_config": {"type": "str"},
         "report": {"type": "str", "default": "full", "choices": ["full", "summary"]},
+        "pending_table_names": {"type": "dict"},
     }
+
+
+def pending_names(pending: Any, etc: str) -> Dict[str, int]:
+    """The names earlier rt_tables_alias tasks define for the /etc view ``etc`` in check mode."""
+    view = pending.get(etc) if isinstance(pending, dict) else None
+    if not isinstance(view, dict):
+        return {}
+    return {str(k): v for k, v in view.items() if isinstance(v, int) and not isinstance(v, bool)}
 
 
 def run_resource_module(
@@ -39,6 +48,7 @@ def run_resource_module(
     if state in ("merged", "replaced") and not module.params["config"]:
         module.fail_json(msg=f"config: required with state={state}; expected a list of entries")
     namespace = module.params["namespace"]
+    pending = module.params["pending_table_names"] if module.check_mode else None
     finish(
         module,
         lambda: engine.run(
@@ -48,7 +58,9 @@ def run_resource_module(
             module.check_mode,
             module._diff,
             host_factory=lambda: Host(namespace),
-            resolver_factory=lambda host: TableNames(etc_root(host.namespace)),
+            resolver_factory=lambda host: TableNames(
+                etc_root(host.namespace), pending=pending_names(pending, etc_root(host.namespace))
+            ),
             running_config=module.params["running_config"],
             files_factory=files_factory,
             report=module.params["report"],

@@ -26,6 +26,10 @@ from ansible_collections.pbr.linux.plugins.module_utils.common import (
 from ansible_collections.pbr.linux.plugins.module_utils.host import read_text
 
 USR_ROOT = "/usr/share"
+# The host fact through which check mode carries table names from rt_tables_alias to the later
+# ip_rule / ip_route_table tasks of the same run: {etc view: {name: id, or None when removed}}. The
+# collection's action plugins keep it (plugins/plugin_utils/check_mode_tables.py); nothing is written.
+CHECK_MODE_FACT = "pbr_linux_check_mode_tables"
 BUILTIN_TABLES = {0: "unspec", 253: "default", 254: "main", 255: "local"}
 RESERVED_IDS = (0, 253, 254, 255)
 TABLE_NAME_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_.-]{0,63}")
@@ -70,8 +74,17 @@ def check_table_name(field: str, value: str) -> str:
 class TableNames:
     """Every name -> id mapping iproute2 would use in one /etc view."""
 
-    def __init__(self, etc: str = "/etc", usr: str = USR_ROOT, skip: Optional[str] = None) -> None:
+    def __init__(
+        self,
+        etc: str = "/etc",
+        usr: str = USR_ROOT,
+        skip: Optional[str] = None,
+        pending: Optional[Dict[str, int]] = None,
+    ) -> None:
+        """``pending``: names that earlier rt_tables_alias tasks of the same run define in check mode
+        (not yet in any file); they resolve only where no file defines the name (see CHECK_MODE_FACT)."""
         self.etc = etc
+        self.pending = dict(pending or {})
         self.by_name: Dict[str, Dict[int, List[str]]] = {}
         self.by_id: Dict[int, str] = {}
         for tid, name in BUILTIN_TABLES.items():
@@ -104,6 +117,8 @@ class TableNames:
         if not isinstance(value, str):
             raise invalid(field, value, "a table number or a name from rt_tables")
         ids = self.ids_of(value)
+        if not ids and isinstance(self.pending.get(value), int):
+            return self.pending[value]
         if not ids:
             raise PbrError(
                 f"{field}: table name {value!r} is not defined in {self.etc}/iproute2/rt_tables or "
@@ -122,7 +137,9 @@ class TableNames:
         return ids.pop()
 
     def name_of(self, tid: int) -> str:
-        return self.by_id.get(tid, str(tid))
+        if tid in self.by_id:
+            return self.by_id[tid]
+        return next((name for name, pid in sorted(self.pending.items()) if pid == tid), str(tid))
 
 
 def proto_names(etc: str = "/etc", usr: str = USR_ROOT) -> Dict[int, str]:

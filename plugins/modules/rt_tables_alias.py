@@ -26,6 +26,7 @@ author:
 extends_documentation_fragment:
   - pbr.linux.attributes
   - pbr.linux.attributes.NAMESPACE
+  - pbr.linux.attributes.DEFINES_TABLE_NAMES
 options:
   name:
     description:
@@ -143,6 +144,18 @@ after:
   elements: dict
   sample:
     - {name: eth1_table, id: 100, source: /etc/iproute2/rt_tables.d/pbr-linux.conf}
+ansible_facts:
+  description:
+    - In check mode, when the task would change something - the names it would add (with their id) or remove
+      (C(null)), merged with those of earlier tasks of the run, per C(/etc) view. Later M(pbr.linux.ip_rule) and
+      M(pbr.linux.ip_route_table) tasks in check mode resolve these names (see their O(pbr.linux.ip_rule#module:pending_table_names)).
+  returned: check mode, when changed
+  type: dict
+  contains:
+    pbr_linux_check_mode_tables:
+      description: "{etc view: {name: id or null}}."
+      type: dict
+      sample: {"/etc": {"eth1_table": 100}}
 engine_seconds:
   description: Time the engine spent reading, planning and writing, in seconds.
   returned: always
