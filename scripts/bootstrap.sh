@@ -16,7 +16,7 @@ say() { echo "bootstrap: $*"; }
 # python3-pyroute2 is Debian's 0.7.2: the managed-host side is tested against it with
 # /usr/bin/python3, while .venv carries PyPI's pyroute2.
 APT_PKGS=(python3-venv python3-pip iproute2 nftables iptables conntrack python3-pyroute2 shellcheck
-          socat tcpdump rsync git)
+          socat tcpdump rsync git debootstrap)
 missing=()
 for p in "${APT_PKGS[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # THE test command of pbr.linux (what .ci/run executes):
-#   bootstrap -> lint -> sanity -> build -> unit -> integration
+#   bootstrap -> debian13-tools -> lint -> sanity -> build -> unit -> integration
 # Stops at the first failing stage with its exit code; prints stage times at the end.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -47,6 +47,8 @@ pytest_stage() {
 }
 
 stage bootstrap bash scripts/bootstrap.sh
+# Debian 13's nft and iptables (a trixie tree run with chroot) for the tool round-trip tests
+stage debian13-tools bash scripts/debian13-tools.sh
 stage lint bash scripts/lint.sh
 stage sanity bash scripts/sanity.sh
 stage build bash scripts/build.sh

@@ -245,6 +245,12 @@ def _mark_statement(toks: _Tokens, word: str, matches: List[Any], actions: List[
         mask = _number(toks.take())
         toks.take("==")
         matches.append((word, mask, _number(toks.take()) & mask))
+    elif "/" in nxt:  # nft lists a mask of leading ones as a prefix: `& 0xfffffffe == 0x2` -> `0x00000002/31`
+        value, _slash, plen = nxt.partition("/")
+        mask = U32_MAX ^ ((1 << (32 - int(plen, 10))) - 1) if 0 <= int(plen, 10) <= 32 else -1
+        if mask < 0:
+            raise _Unreadable(f"mark prefix {nxt}")
+        matches.append((word, mask, _number(value) & mask))
     else:
         matches.append((word, U32_MAX, _number(nxt)))
 
