@@ -164,7 +164,7 @@ def _ipproto(field: str, value: Any) -> int:
             return IPPROTO_NAMES[name]
         try:
             num = socket.getprotobyname(name)
-        except OSError:
+        except (OSError, ValueError):  # ValueError: an embedded NUL
             raise invalid(field, value, expected) from None
         if not 1 <= num <= 255:
             raise invalid(field, value, expected)
