@@ -32,6 +32,7 @@ author:
 extends_documentation_fragment:
   - pbr.linux.attributes
   - pbr.linux.attributes.NAMESPACE
+  - pbr.linux.attributes.TABLE_NAMES
 options:
   config:
     description:
