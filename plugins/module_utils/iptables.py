@@ -234,8 +234,8 @@ def _canon(text: str) -> Tuple[Any, ...]:
             if arg == "socket" and words[i : i + 1] == ["--transparent"]:
                 matches.append(("socket transparent",))
                 i += 1
-        elif word == "--dport" and module in ("tcp", "udp"):
-            matches.append(("dport", module, _ports(arg)))
+        elif word == "--dport" and (module in ("tcp", "udp") or (not module and proto)):
+            matches.append(("dport", module or proto, _ports(arg)))  # `-p tcp --dport` loads -m tcp itself
         elif word == "--dports" and module == "multiport":
             matches.append(("dport", proto, _ports(arg)))
         elif word == "--mark" and module in ("mark", "connmark"):

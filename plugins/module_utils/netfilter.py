@@ -30,8 +30,8 @@ from ansible_collections.pbr.linux.plugins.module_utils import engine
 from ansible_collections.pbr.linux.plugins.module_utils.common import (
     U32_MAX,
     Network,
-    check_ifname,
     PbrError,
+    check_ifname,
     invalid,
     parse_int,
     parse_network,

@@ -60,7 +60,12 @@ options:
     elements: dict
     suboptions:
       in_interface:
-        description: Interface the connections come in on.
+        description:
+          - Interface the connections come in on.
+          - A kernel interface name (1 to 15 bytes, no whitespace, control characters, C(/), C(:), C(#), C(") or C(\),
+            not C(.) or C(..)) - the same rule as every interface option of the collection.
+          - A trailing C(+) is a wildcard - V(eth+) matches every interface whose name starts with C(eth) (iptables
+            C(-i eth+), nftables C(iifname "eth*")). A literal trailing C(*) is kept literal for both backends.
         type: str
         required: true
       source:

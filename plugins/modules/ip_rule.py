@@ -66,7 +66,11 @@ options:
         description: Mask for O(config[].fwmark); default 0xffffffff (all bits).
         type: raw
       iif:
-        description: Incoming interface name (packets from this host itself match C(iif lo)).
+        description:
+          - Incoming interface name (packets from this host itself match C(iif lo)).
+          - The kernel's interface-name rule, as for every interface option of the collection - 1 to 15 bytes, no
+            whitespace, control characters, C(/), C(:), C(#), C(") or C(\), not C(.) or C(..). The kernel matches the
+            name exactly - C(@) and C(+) are plain characters here.
         type: str
       oif:
         description: Outgoing interface name (for sockets bound to a device).

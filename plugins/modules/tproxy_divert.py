@@ -105,7 +105,12 @@ options:
         description: Source prefix in CIDR notation.
         type: str
       in_interface:
-        description: Only packets arriving on this interface.
+        description:
+          - Only packets arriving on this interface.
+          - A kernel interface name (1 to 15 bytes, no whitespace, control characters, C(/), C(:), C(#), C(") or C(\),
+            not C(.) or C(..)) - the same rule as every interface option of the collection.
+          - A trailing C(+) is a wildcard - V(eth+) matches every interface whose name starts with C(eth) (iptables
+            C(-i eth+), nftables C(iifname "eth*")). A literal trailing C(*) is kept literal for both backends.
         type: str
   bypass:
     description:

@@ -623,3 +623,94 @@ def test_conntrack_chains_and_restore_hooks() -> None:
     ]
     assert only_out[0].rules == ('meta nfproto ipv4 iifname "eth1" meta mark set 0x00000001 ct mark set 0x00000001',)
     assert only_out[1].rules == ("meta nfproto ipv4 ct mark 0x00000001 meta mark set 0x00000001",)
+
+
+# ---------------------------------------------------------------------------- canonical form
+# nft and iptables list rules in their own words; equal rules must compare equal however worded.
+@pytest.mark.parametrize(
+    ("ours", "listed"),
+    [
+        # the defect: mark 1 under mask 1 (and-mask 0xffffffff), listed without the no-op and
+        ("meta mark set meta mark & 0xffffffff | 0x00000001 accept", "meta mark set meta mark | 0x00000001 accept"),
+        ("meta mark set meta mark & 0xfffffffe | 0x00000001", "meta mark set meta mark | 0x00000001"),
+        ("ct mark & 0xfffffffe == 0x00000002 return", "ct mark 0x00000002/31 return"),
+        ("ip saddr 192.0.2.0/24 accept", "ip saddr { 192.0.2.0/24 } accept"),
+        ("ip saddr 192.0.2.0/24 accept", "ip saddr { 192.0.2.0/25, 192.0.2.128/25 } accept"),
+        ("tcp dport { 80-82, 90 } accept", "tcp dport { 80, 81, 82, 90 } accept"),
+        ("meta l4proto tcp tcp dport 80 accept", "tcp dport 80 accept"),
+        ("meta nfproto ipv4 ip saddr 192.0.2.1 accept", "ip saddr 192.0.2.1 accept"),
+        ('iifname "eth*" accept', 'iifname "eth*"   accept'),
+        ("meta mark set 0x1", "meta mark set 0x00000001"),
+    ],
+)
+def test_nft_equal_rules_in_other_words_compare_equal(ours: str, listed: str) -> None:
+    assert nft.canon(ours) == nft.canon(listed)
+    assert nft.canon(ours)[0] == "rule"
+
+
+@pytest.mark.parametrize(
+    ("one", "other"),
+    [
+        ("meta mark set meta mark | 0x00000001", "meta mark set 0x00000001"),  # keeps other bits vs not
+        ('iifname "eth*" accept', 'iifname "eth\\*" accept'),  # wildcard vs a literal '*'
+        ("ip saddr 192.0.2.0/24 accept", "ip saddr 192.0.2.0/25 accept"),
+        ("tcp dport 80 accept", "udp dport 80 accept"),
+        ("meta nfproto ipv4 meta l4proto tcp tproxy ip to :8080", "meta l4proto tcp tproxy ip to :8080"),
+        ("accept", "return"),
+    ],
+)
+def test_nft_different_rules_stay_different(one: str, other: str) -> None:
+    assert nft.canon(one) != nft.canon(other)
+
+
+@pytest.mark.parametrize(
+    "text", ["counter packets 1 bytes 2 accept", "accept meta mark 0x1", 'iifname "a\\b" accept', "meta mark set"]
+)
+def test_nft_rules_outside_our_grammar_are_unreadable_and_never_equal_ours(text: str) -> None:
+    assert nft.canon(text)[0] == "unreadable"
+
+
+@pytest.mark.parametrize(
+    ("ours", "listed"),
+    [
+        ("-s 192.0.2.1 -j ACCEPT", "-s 192.0.2.1/32 -j ACCEPT"),
+        ("-p tcp --dport 80 -j ACCEPT", "-p tcp -m tcp --dport 80 -j ACCEPT"),
+        ("-p tcp -m multiport --dports 80,81,82 -j ACCEPT", "-p tcp -m multiport --dports 80:82 -j ACCEPT"),
+        ("-j MARK --set-mark 0x1/0xff", "-j MARK --set-xmark 0x1/0xff"),
+        ("-j MARK --set-mark 0x1", "-j MARK --set-xmark 0x1/0xffffffff"),
+        ("-j CONNMARK --save-mark", "-j CONNMARK --save-mark --nfmask 0xffffffff --ctmask 0xffffffff"),
+        ("-p tcp -j TPROXY --on-port 80", "-p tcp -j TPROXY --on-port 80 --on-ip 0.0.0.0 --tproxy-mark 0x0/0x0"),
+        ("-m mark --mark 0x1 -j RETURN", "-m mark --mark 0x1/0xffffffff -j RETURN"),
+    ],
+)
+def test_iptables_equal_rules_in_other_words_compare_equal(ours: str, listed: str) -> None:
+    assert iptables.canon(ours) == iptables.canon(listed)
+    assert iptables.canon(ours)[0] == "rule"
+
+
+def test_iptables_unknown_options_are_unreadable() -> None:
+    assert iptables.canon("-m comment --comment x -j ACCEPT")[0] == "unreadable"
+    assert iptables.canon("-i eth+ -j ACCEPT") != iptables.canon("-i eth -j ACCEPT")
+
+
+def test_nft_masked_mark_listing_is_no_change_for_the_module() -> None:
+    """tproxy_divert mark 1 mask 1: nft lists the set without the and-mask; the next run is no change."""
+    kind = tproxy_kind()
+    want = desired(kind, backend="nftables", mark=1, mask=1, on_port=50080, match=[{"dport": 80}])
+    assert any("& 0xffffffff | 0x00000001" in r for r in want[0].rules)
+    listed = tuple(r.replace("meta mark & 0xffffffff | 0x00000001", "meta mark | 0x00000001") for r in want[0].rules)
+    assert listed != want[0].rules
+    plan, cmds = plan_for(kind, want, [Chain("nftables", "inet", "web_tproxy", want[0].hook, listed)])
+    assert plan.ops == [] and cmds == []
+
+
+def test_in_interface_wildcard_renders_per_backend() -> None:
+    """A trailing '+' is the documented wildcard: iptables `-i eth+`, nft `iifname "eth*"`; a literal
+    trailing '*' (a valid kernel name) is escaped for nft, where '*' would be the wildcard."""
+    kind = conntrack_kind()
+    entries = [{"in_interface": "eth+", "mark": 1}, {"in_interface": "we*", "mark": 2}]
+    nft_rules = desired(kind, backend="nftables", entries=entries, restore=[])[0].rules
+    assert nft_rules[0].startswith('meta nfproto ipv4 iifname "eth*" ')
+    assert nft_rules[1].startswith('meta nfproto ipv4 iifname "we\\*" ')
+    ipt_rules = desired(kind, backend="iptables", entries=entries, restore=[])[0].rules
+    assert ipt_rules[0].startswith("-i eth+ ") and ipt_rules[2].startswith("-i we* ")

@@ -214,11 +214,13 @@ def conntrack_params(draw: Any, backend: str) -> Dict[str, Any]:
 # ---------------------------------------------------------------------------- the property
 def read_equals_desired(lab: Lab, kind: NetfilterKind, params: Dict[str, Any]) -> None:
     desired: List[Chain] = kind.from_config([params], None)
+    backend = nft if kind.backend == "nftables" else iptables
+    ours = [rule for chain in desired for rule in chain.rules if backend.canon(rule)[0] == "unreadable"]
+    assert not ours, f"our own rendering is outside the parser's grammar: {ours}"
     plan = make_plan(kind, desired, kind.read(lab.host), "overridden")
     if plan.ops:
         kind.apply(plan, lab.host)
     current = kind.read(lab.host)
-    backend = nft if kind.backend == "nftables" else iptables
     unreadable = [rule for chain in current for rule in chain.rules if backend.canon(rule)[0] == "unreadable"]
     assert not unreadable, f"{lab.versions}: listed rules the parser cannot read: {unreadable}"
     again = make_plan(kind, desired, current, "overridden")
