@@ -166,7 +166,7 @@ def tproxy_params(draw: Any, backend: str) -> Dict[str, Any]:
         params["skip_mark"] = draw(st.sampled_from([skip, hex(skip), f"{skip:#x}/{U32_MAX:#x}"]))
     params["bypass"] = draw(st.lists(st.sampled_from(fams).flatmap(prefixes), max_size=4))
     entries = []
-    for _ in range(draw(st.integers(0, 3))):
+    for _entry in range(draw(st.integers(0, 3))):
         entry: Dict[str, Any] = {"protocol": draw(st.sampled_from(["tcp", "udp", ["tcp", "udp"]]))}
         if draw(st.booleans()):
             entry["dport"] = draw(ports())
@@ -194,7 +194,7 @@ def conntrack_params(draw: Any, backend: str) -> Dict[str, Any]:
     fams = ["ipv4", "ipv6"] if family == "both" else [family]
     entries = []
     seen = set()
-    for _ in range(draw(st.integers(1, 4))):
+    for _entry in range(draw(st.integers(1, 4))):
         iif = draw(ifnames())
         source = draw(st.none() | st.sampled_from(fams).flatmap(prefixes))
         if (iif, source) in seen:
