@@ -21,11 +21,17 @@ TARBALL=${tarballs[0]}
 echo "build: $(basename "$TARBALL") ($(du -h "$TARBALL" | cut -f1), $(tar -tzf "$TARBALL" | wc -l) entries)"
 
 # Nothing from build_ignore may leak into the artifact.
-if leaked=$(tar -tzf "$TARBALL" | grep -E '(^|/)(\.venv|\.build|\.git|__pycache__|\.pytest_cache|\.ruff_cache|\.hypothesis)(/|$)|^tests/output/|^benchmarks/output/|\.tar\.gz$'); then
+if leaked=$(tar -tzf "$TARBALL" | grep -E '(^|/)(\.venv|\.build|\.git|\.ci|__pycache__|\.pytest_cache|\.ruff_cache|\.hypothesis)(/|$)|^(\./)?(scripts|benchmarks|playbooks|requirements)/|^tests/output/|\.tar\.gz$'); then
     echo "build: tarball contains ignored files:" >&2
     echo "$leaked" >&2
     exit 1
 fi
+
+listing=$(tar -tzf "$TARBALL")
+for needed in LICENSE README.md meta/runtime.yml plugins/modules/ip_rule.py plugins/action/ip_rule.py \
+    plugins/plugin_utils/check_mode_tables.py; do
+    grep -qx "$needed" <<<"$listing" || { echo "build: tarball lacks $needed" >&2; exit 1; }
+done
 
 TMP=$(mktemp -d)
 trap 'rm -rf "$TMP"' EXIT
