@@ -24,6 +24,8 @@ done
 check "ruff check ${targets[*]}" ruff check --output-format concise "${targets[@]}"
 check "ruff format --check ${targets[*]}" ruff format --check "${targets[@]}"
 # ANSIBLE_COLLECTIONS_PATH: resolve pbr.linux.* from this checkout through the .build link.
+# mypy: the engine, modules and plugins, through the .build link (import ansible_collections.pbr.linux...)
+check "mypy plugins" env MYPYPATH="$PWD/.build" mypy --python-executable "$VENV/bin/python" -p ansible_collections.pbr.linux.plugins
 check "ansible-lint (profile production)" env ANSIBLE_COLLECTIONS_PATH="$PWD/.build" ansible-lint --nocolor
 check "antsibull-changelog lint" antsibull-changelog lint
 

@@ -16,7 +16,7 @@ import functools
 import ipaddress
 import re
 import shlex
-from typing import Any, Dict, List, Sequence, Set, Tuple
+from typing import Any, Dict, List, Optional, Sequence, Set, Tuple
 
 from ansible_collections.pbr.linux.plugins.module_utils.common import U32_MAX, PbrError
 from ansible_collections.pbr.linux.plugins.module_utils.engine import Op, Plan
@@ -63,8 +63,8 @@ def _targets(rule: NfRule, family: str) -> List[List[str]]:
     if rule.set_mark:
         out.append(["-j", "MARK", "--set-xmark", f"{rule.set_mark[0]:#x}/{rule.set_mark[1]:#x}"])
     if rule.save_ctmark:
-        mask = f"{rule.save_ctmark[1]:#x}"
-        out.append(["-j", "CONNMARK", "--save-mark", "--nfmask", mask, "--ctmask", mask])
+        ctmask = f"{rule.save_ctmark[1]:#x}"
+        out.append(["-j", "CONNMARK", "--save-mark", "--nfmask", ctmask, "--ctmask", ctmask])
     if rule.verdict:
         out.append(["-j", rule.verdict.upper()])
     return out
@@ -76,9 +76,10 @@ def render_rules(rule: NfRule, family: str) -> List[str]:
     if rule.family and rule.family != family:
         return []
     out: List[str] = []
-    for src in [n.with_prefixlen for n in rule.saddr] or [None]:
-        for dst in [n.with_prefixlen for n in rule.daddr] or [None]:
-            for proto in list(rule.l4proto) or [None]:
+    none: List[Optional[str]] = [None]
+    for src in [n.with_prefixlen for n in rule.saddr] or none:
+        for dst in [n.with_prefixlen for n in rule.daddr] or none:
+            for proto in list(rule.l4proto) or none:
                 words: List[str] = []
                 if src:
                     words += ["-s", src]

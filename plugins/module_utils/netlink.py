@@ -29,7 +29,7 @@ _NLMSGHDR = struct.Struct("=IHHII")
 _RTATTR = struct.Struct("=HH")
 
 
-class Msg(dict):  # type: ignore[type-arg]
+class Msg(Dict[str, Any]):
     """A decoded message: header fields as keys, ``attrs`` as a list of (name, value)."""
 
     def get_attr(self, name: str, default: Any = None) -> Any:

@@ -246,11 +246,12 @@ def _mark_statement(toks: _Tokens, word: str, matches: List[Any], actions: List[
         toks.take("==")
         matches.append((word, mask, _number(toks.take()) & mask))
     elif "/" in nxt:  # nft lists a mask of leading ones as a prefix: `& 0xfffffffe == 0x2` -> `0x00000002/31`
-        value, _slash, plen = nxt.partition("/")
-        mask = U32_MAX ^ ((1 << (32 - int(plen, 10))) - 1) if 0 <= int(plen, 10) <= 32 else -1
-        if mask < 0:
+        value_text, _slash, plen_text = nxt.partition("/")
+        plen = int(plen_text, 10)
+        if not 0 <= plen <= 32:
             raise _Unreadable(f"mark prefix {nxt}")
-        matches.append((word, mask, _number(value) & mask))
+        mask = U32_MAX ^ ((1 << (32 - plen)) - 1)
+        matches.append((word, mask, _number(value_text) & mask))
     else:
         matches.append((word, U32_MAX, _number(nxt)))
 
@@ -310,9 +311,9 @@ def _canon(text: str) -> Tuple[Any, ...]:
             toks.take("1")
             matches.append(("socket transparent",))
         elif tok == "tproxy":
-            fam = _IP[toks.take()][0] if toks.peek() in _IP else None
+            family: Optional[str] = _IP[toks.take()][0] if toks.peek() in _IP else None
             toks.take("to")
-            actions.append(("tproxy", fam) + _tproxy_target(toks.take()))
+            actions.append(("tproxy", family) + _tproxy_target(toks.take()))
         elif tok in _VERDICTS:
             actions.append(("verdict", tok))
         else:

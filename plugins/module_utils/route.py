@@ -1117,9 +1117,9 @@ class RouteKind(Kind[Route]):
         return (self.protos or {}).get(protocol) or proto_name(protocol)
 
     def to_config(self, obj: Route) -> Dict[str, Any]:
-        out = {"table": obj.table, "routes": [to_config(obj)]}
-        out["routes"][0]["owner"] = self._owner(obj.protocol)
-        return out
+        route = to_config(obj)
+        route["owner"] = self._owner(obj.protocol)
+        return {"table": obj.table, "routes": [route]}
 
     def to_config_list(self, objs: Sequence[Route]) -> List[Dict[str, Any]]:
         return to_config_list(objs, self._owner)

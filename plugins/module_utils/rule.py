@@ -353,9 +353,12 @@ def selector_tokens(rule: Rule, show: bool) -> List[str]:
     out: List[str] = []
     if rule.invert:
         out.append("not")
-    out += ["from", _addr_text(rule.src) if show else rule.src] if rule.src else ["from", "all"]
+    if rule.src:
+        out += ["from", (_addr_text(rule.src) or rule.src) if show else rule.src]
+    else:
+        out += ["from", "all"]
     if rule.dst:
-        out += ["to", _addr_text(rule.dst) if show else rule.dst]
+        out += ["to", (_addr_text(rule.dst) or rule.dst) if show else rule.dst]
     if rule.tos:
         out += ["tos", f"0x{rule.tos:02x}" if show else f"{rule.tos:#x}"]  # ip prints 0x%02x
     if rule.fwmark is not None:
