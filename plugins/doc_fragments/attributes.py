@@ -17,6 +17,11 @@ attributes:
   diff_mode:
     description: Will return details on what has changed (or possibly needs changing in C(check_mode)), when in diff mode.
     support: full
+  idempotent:
+    description:
+      - When run twice in a row outside check mode, with the same arguments, the second invocation indicates no change.
+      - Judged against what the kernel and the tools (C(ip), C(nft), C(iptables-save)) list, not against our own rendering.
+    support: full
   platform:
     description: Target OS/families that can be operated against.
     support: N/A
@@ -68,4 +73,37 @@ attributes:
       - In check mode the module returns the names it would add or remove as the host fact
         C(pbr_linux_check_mode_tables); the action plugin merges it with earlier tasks', so that later
         M(pbr.linux.ip_rule) and M(pbr.linux.ip_route_table) tasks in check mode can resolve them.
+"""
+
+    # ip_rule, ip_route_table: the size of the result
+    REPORT = r"""
+options:
+  report:
+    description:
+      - V(full) returns RV(commands), RV(before) and RV(after).
+      - V(summary) returns counts in RV(summary) instead - for thousands of rules or tens of thousands of routes, where
+        those lists cost Ansible seconds and megabytes per task (diff mode still returns the full diff when asked for).
+    type: str
+    choices: [full, summary]
+    default: full
+"""
+
+    # tproxy_divert, conntrack_mark: backend and namespace
+    NETFILTER = r"""
+options:
+  backend:
+    description:
+      - V(nftables) (the C(nft) command), V(iptables) (C(iptables-restore)/C(iptables-save), and the C(ip6tables-*)
+        ones for IPv6; iptables-nft and iptables-legacy both work), or V(auto) - nftables when C(nft) is installed,
+        else iptables.
+      - A task's rules are looked for in the chosen backend only - to move a task to another backend, remove it with
+        O(state=absent) and the old backend first.
+    type: str
+    choices: [auto, nftables, iptables]
+    default: auto
+  namespace:
+    description:
+      - Name of a network namespace (as listed by C(ip netns list)) to work in instead of the host's own; the commands
+        run through C(ip netns exec). The namespace must exist; pbr.linux never creates one.
+    type: str
 """

@@ -29,6 +29,7 @@ author:
   - pbr.linux contributors (@pbr-linux)
 extends_documentation_fragment:
   - pbr.linux.attributes
+  - pbr.linux.attributes.NETFILTER
 options:
   name:
     description:
@@ -42,13 +43,6 @@ options:
     type: str
     choices: [present, absent]
     default: present
-  backend:
-    description:
-      - V(nftables), V(iptables) (iptables-nft or iptables-legacy), or V(auto) - nftables when C(nft) is installed,
-        else iptables. A task's rules are looked for in the chosen backend only.
-    type: str
-    choices: [auto, nftables, iptables]
-    default: auto
   family:
     description: Address families the rules apply to.
     type: str
@@ -87,11 +81,6 @@ options:
     elements: str
     choices: [output, prerouting]
     default: [output]
-  namespace:
-    description:
-      - Name of a network namespace (as listed by C(ip netns list)) to work in instead of the host's own; the
-        commands run through C(ip netns exec). The namespace must exist; pbr.linux never creates one.
-    type: str
 notes:
   - Check mode reports in RV(commands) the exact backend input apply would run; diff mode shows the task's chains
     before and after, as C(nft list) / C(iptables-save) print them.

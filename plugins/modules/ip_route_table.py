@@ -31,6 +31,7 @@ author:
   - pbr.linux contributors (@pbr-linux)
 extends_documentation_fragment:
   - pbr.linux.attributes
+  - pbr.linux.attributes.REPORT
   - pbr.linux.attributes.NAMESPACE
   - pbr.linux.attributes.TABLE_NAMES
 options:
@@ -201,14 +202,6 @@ options:
     type: str
     choices: [merged, replaced, overridden, deleted, gathered, rendered, parsed]
     default: merged
-  report:
-    description:
-      - V(full) returns RV(commands), RV(before) and RV(after).
-      - V(summary) returns counts in RV(summary) instead - for tables of tens of thousands of routes, where
-        those lists cost seconds and megabytes per task (diff mode still returns the full diff when asked for).
-    type: str
-    choices: [full, summary]
-    default: full
   running_config:
     description:
       - Text for O(state=parsed) - C(ip route show table N) / C(ip -6 route show table N) output, or C(ip route

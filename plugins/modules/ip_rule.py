@@ -25,6 +25,7 @@ author:
   - pbr.linux contributors (@pbr-linux)
 extends_documentation_fragment:
   - pbr.linux.attributes
+  - pbr.linux.attributes.REPORT
   - pbr.linux.attributes.NAMESPACE
   - pbr.linux.attributes.TABLE_NAMES
 options:
@@ -135,14 +136,6 @@ options:
     type: str
     choices: [merged, replaced, overridden, deleted, gathered, rendered, parsed]
     default: merged
-  report:
-    description:
-      - V(full) returns RV(commands), RV(before) and RV(after).
-      - V(summary) returns counts in RV(summary) instead - for thousands of rules, where those lists cost
-        Ansible seconds per task (diff mode still returns the full diff when asked for).
-    type: str
-    choices: [full, summary]
-    default: full
   running_config:
     description: Text of C(ip rule show) (or C(ip rule add) argument lines) for O(state=parsed).
     type: str

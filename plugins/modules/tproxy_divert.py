@@ -30,6 +30,7 @@ author:
   - pbr.linux contributors (@pbr-linux)
 extends_documentation_fragment:
   - pbr.linux.attributes
+  - pbr.linux.attributes.NETFILTER
 options:
   name:
     description:
@@ -45,16 +46,6 @@ options:
     type: str
     choices: [present, absent]
     default: present
-  backend:
-    description:
-      - V(nftables) (the C(nft) command), V(iptables) (C(iptables-restore)/C(iptables-save), and the C(ip6tables-*)
-        ones for IPv6; iptables-nft and iptables-legacy both work), or V(auto) - nftables when C(nft) is installed,
-        else iptables.
-      - A task's rules are looked for in the chosen backend only - to move a task to another backend, remove it with
-        O(state=absent) and the old backend first.
-    type: str
-    choices: [auto, nftables, iptables]
-    default: auto
   family:
     description:
       - Address families to divert. V(both) needs IPv6 local routes too (C(local ::/0 dev lo table T)).
@@ -124,11 +115,6 @@ options:
       - Packets already carrying this mark (V(0x2) or V(0x2/0x2) with a mask) are never diverted. The proxy sets it on
         its own upstream connections (C(SO_MARK)) so they cannot loop back into it. Must differ from O(mark).
     type: raw
-  namespace:
-    description:
-      - Name of a network namespace (as listed by C(ip netns list)) to work in instead of the host's own; the
-        commands run through C(ip netns exec). The namespace must exist; pbr.linux never creates one.
-    type: str
 notes:
   - Check mode reports in RV(commands) the exact C(nft -f) script or C(iptables-restore) input apply would run;
     diff mode shows the task's chains before and after, as C(nft list) / C(iptables-save) print them.
