@@ -28,7 +28,8 @@ if leaked=$(tar -tzf "$TARBALL" | grep -E '(^|/)(\.venv|\.build|\.git|\.ci|__pyc
 fi
 
 listing=$(tar -tzf "$TARBALL")
-for needed in LICENSE README.md meta/runtime.yml plugins/modules/ip_rule.py plugins/action/ip_rule.py \
+for needed in LICENSE README.md meta/runtime.yml meta/execution-environment.yml bindep.txt requirements.txt \
+    plugins/modules/ip_rule.py plugins/action/ip_rule.py \
     plugins/plugin_utils/check_mode_tables.py; do
     grep -qx "$needed" <<<"$listing" || { echo "build: tarball lacks $needed" >&2; exit 1; }
 done
@@ -81,4 +82,5 @@ EOF_PLAY
 ANSIBLE_COLLECTIONS_PATH=$TMP ansible-playbook -i localhost, -e "ansible_python_interpreter=$VENV/bin/python" \
     "$TMP/smoke.yml" >"$TMP/smoke.log" 2>&1 || { cat "$TMP/smoke.log" >&2; echo "build: installed collection failed" >&2; exit 1; }
 echo "build: installed collection runs (ip_rule rendered through ansible-playbook)"
+bash scripts/ee-check.sh "$TARBALL"
 echo "build: ok"
