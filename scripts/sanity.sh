@@ -15,7 +15,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
-VENV=$ROOT/.venv
+VENV=${PBR_SANITY_VENV:-$ROOT/.venv}  # PBR_SANITY_VENV: another ansible-core (scripts/ansible-matrix.sh)
 PY=$VENV/bin/python
 [ -x "$PY" ] || { echo "sanity: $VENV missing: run scripts/bootstrap.sh first" >&2; exit 2; }
 
