@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
+import socket
 from typing import Any, Optional, Tuple, Union
 
 # The protocol number our rules and routes carry (FRA_PROTOCOL / rtm_protocol).
@@ -93,53 +94,112 @@ def parse_int(field: str, value: Any, lo: int, hi: int, what: str = "an integer"
     return num
 
 
+AF = {2: socket.AF_INET, 10: socket.AF_INET6}
+PREFIX_EXPECTED = "an IPv4 or IPv6 prefix in CIDR notation, such as 192.0.2.0/24"
+
+
+def pton(text: str) -> Optional[Tuple[int, bytes]]:
+    """(family, packed address) of an IPv4 or IPv6 address in text form, or None."""
+    for family in (2, 10) if ":" not in text else (10,):
+        try:
+            return family, socket.inet_pton(AF[family], text)
+        except (OSError, ValueError):
+            pass
+    return None
+
+
+def parse_prefix(
+    field: str, value: Any, keep_host_bits: bool = False, expected: str = PREFIX_EXPECTED
+) -> Tuple[int, str, int]:
+    """THE prefix parser: CIDR text (a bare address is a host prefix) -> (family, address, length).
+
+    The address is written as ``inet_ntop`` writes it (how the kernel, netlink.py and pyroute2 report
+    it). Host bits are refused unless ``keep_host_bits`` (RPDB rules: the kernel keeps them as written
+    and matches under the mask); routes and netfilter prefixes must be network addresses. No IPv6
+    ``%zone`` suffix: ip and the kernel do not take one.
+    """
+    if not isinstance(value, str):
+        raise invalid(field, value, expected)
+    addr, sep, plen_text = value.strip().partition("/")
+    parsed = pton(addr) if "%" not in addr else None
+    if parsed is None:
+        raise invalid(field, value, expected)
+    family, packed = parsed
+    maxlen = 32 if family == 2 else 128
+    if not sep:
+        plen = maxlen
+    elif plen_text.isdigit() and plen_text.isascii() and int(plen_text) <= maxlen:
+        plen = int(plen_text)
+    else:
+        raise invalid(field, value, f"a prefix length from 0 to {maxlen} after the '/' ({expected})")
+    host_bits = (1 << (maxlen - plen)) - 1
+    num = int.from_bytes(packed, "big")
+    if num & host_bits and not keep_host_bits:
+        net = socket.inet_ntop(AF[family], (num & ~host_bits).to_bytes(maxlen // 8, "big"))
+        raise PbrError(f"{field}: {value!r} has host bits set; expected the network address {net}/{plen}", field, value)
+    return family, socket.inet_ntop(AF[family], packed), plen
+
+
 def parse_network(field: str, value: Any) -> Network:
-    """A prefix in CIDR notation (a bare address means a host prefix), host bits clear."""
-    if not isinstance(value, str) or not value.strip():
-        raise invalid(field, value, "an IPv4 or IPv6 prefix in CIDR notation, such as 192.0.2.0/24")
-    text = value.strip()
-    if "%" in text:  # Python takes IPv6 scope ids (fe80::1%eth0); ip and the kernel do not
-        raise invalid(field, value, "a prefix without a %zone suffix, such as 2001:db8::/32")
-    try:
-        return ipaddress.ip_network(text)
-    except ValueError:
-        pass
-    try:
-        net = ipaddress.ip_network(text, strict=False)
-    except ValueError:
-        raise invalid(field, value, "an IPv4 or IPv6 prefix in CIDR notation, such as 192.0.2.0/24") from None
-    raise PbrError(
-        f"{field}: {value!r} has host bits set; expected the network address {net.with_prefixlen}",
-        field,
-        value,
-    )
+    """A prefix, host bits clear, as an ``ipaddress`` network (see :func:`parse_prefix`)."""
+    _family, addr, plen = parse_prefix(field, value)
+    return ipaddress.ip_network(f"{addr}/{plen}")
 
 
 Interface = Union[ipaddress.IPv4Interface, ipaddress.IPv6Interface]
 
 
 def parse_prefix_as_written(field: str, value: Any) -> Interface:
-    """A prefix in CIDR notation that may have host bits set (``198.51.100.58/26``), kept as written.
+    """A prefix that may have host bits set (``198.51.100.58/26``), kept as written (RPDB rules).
 
-    RPDB rules take such prefixes: the kernel stores the address as given and matches under the
-    mask, so ``from 198.51.100.58/26`` and ``from 198.51.100.0/26`` select the same packets. Routes
-    do not (use :func:`parse_network`).
+    The kernel stores a rule's address as given and matches under the mask, so
+    ``from 198.51.100.58/26`` and ``from 198.51.100.0/26`` select the same packets. Routes do not
+    (use :func:`parse_network`).
     """
-    if not isinstance(value, str) or not value.strip() or "%" in value:
-        raise invalid(field, value, "an IPv4 or IPv6 prefix in CIDR notation, such as 192.0.2.0/24")
-    try:
-        return ipaddress.ip_interface(value.strip())
-    except ValueError:
-        raise invalid(field, value, "an IPv4 or IPv6 prefix in CIDR notation, such as 192.0.2.0/24") from None
+    _family, addr, plen = parse_prefix(field, value, keep_host_bits=True)
+    return ipaddress.ip_interface(f"{addr}/{plen}")
+
+
+def parse_address_text(field: str, value: Any) -> Tuple[int, str]:
+    """THE address parser: (family, address as ``inet_ntop`` writes it); no prefix length, no %zone."""
+    parsed = pton(value.strip()) if isinstance(value, str) and "%" not in value else None
+    if parsed is None:
+        raise invalid(field, value, "an IPv4 or IPv6 address (no prefix length, no %zone suffix)")
+    return parsed[0], socket.inet_ntop(AF[parsed[0]], parsed[1])
 
 
 def parse_address(field: str, value: Any) -> Union[ipaddress.IPv4Address, ipaddress.IPv6Address]:
-    if not isinstance(value, str) or "%" in value:  # no IPv6 scope ids: ip does not take them
-        raise invalid(field, value, "an IPv4 or IPv6 address (without a %zone suffix)")
-    try:
-        return ipaddress.ip_address(value.strip())
-    except ValueError:
-        raise invalid(field, value, "an IPv4 or IPv6 address") from None
+    """An address as an ``ipaddress`` object (see :func:`parse_address_text`)."""
+    return ipaddress.ip_address(parse_address_text(field, value)[1])
+
+
+def parse_bool(field: str, value: Any, words: bool = True) -> bool:
+    """true/false; with ``words`` also yes/no/true/false strings (an option of type raw)."""
+    if isinstance(value, bool):
+        return value
+    if words and isinstance(value, str) and value.strip().lower() in ("yes", "true", "no", "false"):
+        return value.strip().lower() in ("yes", "true")
+    raise invalid(field, value, "true or false")
+
+
+def parse_tos(field: str, value: Any, ipv4_rule: bool = False) -> int:
+    """A TOS/DSCP byte with the ECN bits clear; an IPv4 rule takes only the 0x1c bits (the kernel's limit)."""
+    tos = parse_int(field, value, 0, 255, "a TOS/DSCP byte")
+    if tos & 0x3:
+        raise invalid(field, value, "a TOS/DSCP byte with the two ECN bits clear (a multiple of 4, 0 to 0xfc)")
+    if ipv4_rule and tos & ~0x1C:
+        raise invalid(field, value, "an IPv4 TOS value of 0x4, 0x8, 0x10 or their sums (the kernel allows only 0x1c)")
+    return tos
+
+
+def parse_mark(field: str, value: Any, lo: int = 0) -> Tuple[int, Optional[int]]:
+    """THE mark parser: a number (decimal or 0x hex) from ``lo``, or ``MARK/MASK`` -> (mark, mask or None)."""
+    if isinstance(value, str) and "/" in value:
+        text, _slash, mask_text = value.partition("/")
+        return parse_int(field, text, lo, U32_MAX, "a mark"), parse_int(
+            field, mask_text, lo, U32_MAX, "a mask after '/'"
+        )
+    return parse_int(field, value, lo, U32_MAX, "a mark"), None
 
 
 # The kernel's dev_valid_name(): 1 to 15 bytes, not "." or "..", no '/', ':' or isspace() byte (its

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from typing import Any, Dict, List, Optional, Tuple
 
-from ansible_collections.pbr.linux.plugins.module_utils.common import PbrError, invalid
+from ansible_collections.pbr.linux.plugins.module_utils.common import PbrError, invalid, parse_network
 from ansible_collections.pbr.linux.plugins.module_utils.netfilter import (
     ChainSpec,
     Mark,
@@ -29,7 +29,6 @@ from ansible_collections.pbr.linux.plugins.module_utils.netfilter import (
     NfRule,
     Role,
     check_family,
-    parse_cidr,
     parse_iface,
     parse_mark,
     parse_mask,
@@ -81,7 +80,7 @@ def build(params: Dict[str, Any], families: Tuple[str, ...], backend: str) -> Li
         family = single
         source: Tuple[Any, ...] = ()
         if entry.get("source") is not None:
-            net = parse_cidr(f("source"), entry["source"])
+            net = parse_network(f("source"), entry["source"])
             family = check_family(f("source"), entry["source"], net, families)
             source = (net,)
         ident = (iif, source[0].with_prefixlen if source else None)

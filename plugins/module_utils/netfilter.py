@@ -18,7 +18,6 @@ one ``iptables-restore --noflush`` per address family (undone if a later family 
 
 from __future__ import annotations
 
-import ipaddress
 import os
 import re
 import shutil
@@ -34,8 +33,9 @@ from ansible_collections.pbr.linux.plugins.module_utils.common import (
     check_ifname,
     invalid,
     parse_int,
-    parse_network,
+    parse_range,
 )
+from ansible_collections.pbr.linux.plugins.module_utils.common import parse_mark as parse_mark_value
 from ansible_collections.pbr.linux.plugins.module_utils.host import Host
 
 Mark = Tuple[int, int]  # (value, mask)
@@ -79,15 +79,10 @@ def parse_mask(field: str, value: Any) -> int:
 
 
 def parse_mark(field: str, value: Any, mask: Optional[int] = None, mask_field: str = "mask") -> Mark:
-    """A mark 1..0xffffffff with its mask; ``'0x1/0xff'`` carries its own mask."""
-    own_mask = None
-    if isinstance(value, str) and "/" in value:
-        text, _slash, mask_text = value.partition("/")
-        if mask is not None:
-            raise invalid(field, value, f"a mark without '/mask' when {mask_field} is also given")
-        own_mask = parse_int(field, mask_text, 1, U32_MAX, "a mask after '/'")
-        value = text
-    num = parse_int(field, value, 1, U32_MAX, "a mark")
+    """A mark 1..0xffffffff with its mask (common.parse_mark); ``'0x1/0xff'`` carries its own mask."""
+    num, own_mask = parse_mark_value(field, value, lo=1)
+    if own_mask is not None and mask is not None:
+        raise invalid(field, value, f"a mark without '/mask' when {mask_field} is also given")
     full = own_mask if own_mask is not None else (mask if mask is not None else U32_MAX)
     if num & ~full & U32_MAX:
         raise PbrError(
@@ -107,26 +102,7 @@ def parse_ports(field: str, value: Any) -> Tuple[PortRange, ...]:
     items = value if isinstance(value, list) else [value]
     if not items:
         raise invalid(field, value, "a port, a range 'low-high' or a list of those")
-    ranges: List[PortRange] = []
-    for item in items:
-        if isinstance(item, str) and re.search(r"[-:]", item.strip()[1:]):
-            lo_text, hi_text = re.split(r"[-:]", item.strip(), maxsplit=1)
-            try:
-                lo, hi = parse_port(field, lo_text), parse_port(field, hi_text)
-            except PbrError:
-                raise invalid(field, item, "ports from 1 to 65535; a range as 'low-high'") from None
-            if lo > hi:
-                raise PbrError(
-                    f"{field}: {item!r} is a reversed range; expected low-high with low <= high", field, item
-                )
-            ranges.append((lo, hi))
-        else:
-            try:
-                port = parse_port(field, item)
-            except PbrError:
-                raise invalid(field, item, "a port from 1 to 65535, a range 'low-high' or a list of those") from None
-            ranges.append((port, port))
-    return tuple(merge_ranges(ranges))
+    return tuple(merge_ranges([parse_range(field, item, 1, 65535, "port") for item in items]))
 
 
 def merge_ranges(ranges: Sequence[Tuple[int, int]]) -> List[Tuple[int, int]]:
@@ -138,14 +114,6 @@ def merge_ranges(ranges: Sequence[Tuple[int, int]]) -> List[Tuple[int, int]]:
         else:
             out.append((lo, hi))
     return out
-
-
-def parse_address(field: str, value: Any) -> Any:
-    try:
-        return ipaddress.ip_address(value.strip()) if isinstance(value, str) else None
-    except ValueError:
-        pass
-    raise invalid(field, value, "an IPv4 or IPv6 address")
 
 
 def family_name(net: Any) -> str:
@@ -175,9 +143,6 @@ def parse_protocols(field: str, value: Any) -> Tuple[str, ...]:
     if not out:
         raise invalid(field, value, "tcp, udp or a list of them")
     return tuple(p for p in PROTOCOLS if p in out)
-
-
-parse_cidr = parse_network  # a prefix in CIDR notation (a bare address is a host prefix), host bits clear
 
 
 # ---------------------------------------------------------------------------- model

@@ -21,22 +21,33 @@ from typing import Any, Callable, Dict, Hashable, Iterable, List, Optional, Sequ
 
 from ansible_collections.pbr.linux.plugins.module_utils import netlink
 from ansible_collections.pbr.linux.plugins.module_utils.common import (
-    BUILTIN_PROTOS,
+    AF as _AF,
+)
+from ansible_collections.pbr.linux.plugins.module_utils.common import (
     FAMILIES,
     FAMILY_NAMES,
     PBR_PROTO,
-    PBR_PROTO_NAME,
     U32_MAX,
     PbrError,
     check_ifname,
     invalid,
+    parse_address_text,
+    parse_bool,
     parse_int,
+    parse_prefix,
+    parse_tos,
     proto_name,
 )
 from ansible_collections.pbr.linux.plugins.module_utils.engine import Kind
 from ansible_collections.pbr.linux.plugins.module_utils.host import Host, etc_root
-from ansible_collections.pbr.linux.plugins.module_utils.rule import _dsfield_names
-from ansible_collections.pbr.linux.plugins.module_utils.tables import TableNames, check_table_name, proto_names
+from ansible_collections.pbr.linux.plugins.module_utils.tables import (
+    BUILTIN_IDS,
+    TableNames,
+    dsfield_names,
+    proto_names,
+    proto_number,
+    resolve_table,
+)
 
 TableRef = Union[int, str]
 
@@ -167,89 +178,16 @@ def default_metric(family: int) -> int:
 # ---------------------------------------------------------------------------- normalise
 
 
-_AF = {2: socket.AF_INET, 10: socket.AF_INET6}
 _PREFIX_EXPECTED = "a prefix in CIDR notation (such as 198.51.100.0/24 or 2001:db8::/32) or 'default'"
 
 
-def _pton(text: str) -> Optional[Tuple[int, bytes]]:
-    """(family, packed address) of an IPv4 or IPv6 address in text form, or None."""
-    for family in (2, 10) if ":" not in text else (10,):
-        try:
-            return family, socket.inet_pton(_AF[family], text)
-        except (OSError, ValueError):
-            pass
-    return None
-
-
 def _network(field: str, value: Any) -> Optional[Tuple[int, str]]:
-    """A prefix (a bare address is a host prefix) with host bits clear -> (family, canonical CIDR).
-
-    'default' gives None (its family comes from the rest of the route). Addresses are written as
-    ``inet_ntop`` writes them, which is how netlink.py and pyroute2 report them too.
-    """
-    if not isinstance(value, str):
-        raise invalid(field, value, _PREFIX_EXPECTED)
-    text = value.strip()
-    if text == "default":
+    """A route destination: 'default' (None: its family comes from the rest of the route) or a
+    prefix with host bits clear -> (family, canonical CIDR) (common.parse_prefix)."""
+    if isinstance(value, str) and value.strip() == "default":
         return None
-    addr, sep, plen_text = text.partition("/")
-    parsed = _pton(addr)
-    if parsed is None:
-        raise invalid(field, value, _PREFIX_EXPECTED)
-    family, packed = parsed
-    maxlen = 32 if family == 2 else 128
-    if not sep:
-        plen = maxlen
-    elif plen_text.isdigit() and plen_text.isascii() and int(plen_text) <= maxlen:
-        plen = int(plen_text)
-    else:
-        raise invalid(field, value, f"a prefix length from 0 to {maxlen} after the '/' ({_PREFIX_EXPECTED})")
-    num = int.from_bytes(packed, "big")
-    host_bits = (1 << (maxlen - plen)) - 1
-    if num & host_bits:
-        net = socket.inet_ntop(_AF[family], (num & ~host_bits).to_bytes(maxlen // 8, "big"))
-        raise PbrError(f"{field}: {value!r} has host bits set; expected the network address {net}/{plen}", field, value)
-    return family, f"{socket.inet_ntop(_AF[family], packed)}/{plen}"
-
-
-def _quick_network(text: str) -> Optional[Tuple[int, str]]:
-    """_network for a well-formed prefix written the canonical way (the usual case); None otherwise."""
-    addr, sep, plen_text = text.partition("/")
-    family = 10 if ":" in addr else 2
-    try:
-        packed = socket.inet_pton(_AF[family], addr)
-    except (OSError, ValueError):
-        return None
-    maxlen = 32 if family == 2 else 128
-    if not sep or not plen_text.isdigit() or not plen_text.isascii() or int(plen_text) > maxlen:
-        return None
-    if int.from_bytes(packed, "big") & ((1 << (maxlen - int(plen_text))) - 1):
-        return None
-    if socket.inet_ntop(_AF[family], packed) != addr:
-        return None
-    return family, text
-
-
-def _address(field: str, value: Any) -> Tuple[int, str]:
-    parsed = _pton(value.strip()) if isinstance(value, str) else None
-    if parsed is None:
-        raise invalid(field, value, "an IPv4 or IPv6 address (no prefix length)")
-    return parsed[0], socket.inet_ntop(_AF[parsed[0]], parsed[1])
-
-
-def _bool(field: str, value: Any) -> bool:
-    if isinstance(value, bool):
-        return value
-    if isinstance(value, str) and value.strip().lower() in ("yes", "true", "no", "false"):
-        return value.strip().lower() in ("yes", "true")
-    raise invalid(field, value, "true or false")
-
-
-def _tos(field: str, value: Any) -> int:
-    tos = parse_int(field, value, 0, 255, "a TOS/DSCP byte")
-    if tos & 0x3:
-        raise invalid(field, value, "a TOS/DSCP byte with the two ECN bits clear (a multiple of 4, 0 to 0xfc)")
-    return tos
+    family, addr, plen = parse_prefix(field, value, expected=_PREFIX_EXPECTED)
+    return family, f"{addr}/{plen}"
 
 
 def _scope(field: str, value: Any) -> int:
@@ -318,7 +256,7 @@ def normalise(entry: Dict[str, Any], where: str, table: TableRef, fields: Option
     addrs: Dict[str, str] = {}
     for name in ("via", "src"):
         if given(name):
-            fam, text = _address(f(name), entry[name])
+            fam, text = parse_address_text(f(name), entry[name])
             if family is not None and fam != family:
                 raise _family_clash(f(name), entry[name], fam, family, fam_given or net is not None)
             family = fam
@@ -334,7 +272,7 @@ def normalise(entry: Dict[str, Any], where: str, table: TableRef, fields: Option
             _check_fields(hop, hw, NEXTHOP_FIELDS)
             via = None
             if hop.get("via") is not None:
-                fam, via = _address(f"{hw}.via", hop["via"])
+                fam, via = parse_address_text(f"{hw}.via", hop["via"])
                 if family is not None and fam != family:
                     raise _family_clash(f"{hw}.via", hop["via"], fam, family, True)
                 family = fam
@@ -342,7 +280,7 @@ def normalise(entry: Dict[str, Any], where: str, table: TableRef, fields: Option
             if via is None and dev is None:
                 raise PbrError(f"{hw}: needs via, dev or both; expected a gateway or a device", hw, hop)
             weight = parse_int(f"{hw}.weight", hop["weight"], 1, 256, "a weight") if hop.get("weight") else 1
-            onlink = _bool(f"{hw}.onlink", hop["onlink"]) if hop.get("onlink") is not None else False
+            onlink = parse_bool(f"{hw}.onlink", hop["onlink"]) if hop.get("onlink") is not None else False
             if onlink and via is None:
                 raise invalid(f"{hw}.onlink", hop["onlink"], "onlink only together with via")
             hops.append(Nexthop(via, dev, weight, onlink))
@@ -375,7 +313,7 @@ def normalise(entry: Dict[str, Any], where: str, table: TableRef, fields: Option
             entry,
         )
 
-    onlink = _bool(f("onlink"), entry["onlink"]) if given("onlink") else False
+    onlink = parse_bool(f("onlink"), entry["onlink"]) if given("onlink") else False
     if onlink and via is None:
         raise invalid(f("onlink"), entry["onlink"], "onlink only together with via")
 
@@ -383,7 +321,7 @@ def normalise(entry: Dict[str, Any], where: str, table: TableRef, fields: Option
     if given("tos"):
         if family != 2:
             raise invalid(f("tos"), entry["tos"], "no tos on an IPv6 route (IPv4 only)")
-        tos = _tos(f("tos"), entry["tos"])
+        tos = parse_tos(f("tos"), entry["tos"])
 
     metric = parse_int(f("metric"), entry["metric"], 0, U32_MAX, "a metric") if given("metric") else 0
     if family == 10 and metric == 0:
@@ -418,19 +356,6 @@ def normalise(entry: Dict[str, Any], where: str, table: TableRef, fields: Option
         advmss=advmss,
         nexthops=tuple(hops),
     )
-
-
-def resolve_table(field: str, value: Any, tables: Optional[TableNames]) -> TableRef:
-    """A table number or name; offline (no ``tables``) a name stays a name."""
-    if value is None:
-        raise PbrError(f"{field}: required; expected a table number or a name from rt_tables", field, None)
-    if tables is not None:
-        return tables.resolve(field, value)
-    if isinstance(value, int) or (isinstance(value, str) and re.fullmatch(r"\s*(0x[0-9a-fA-F]+|\d+)\s*", value)):
-        return parse_int(field, value, 1, U32_MAX, "a table number")
-    if isinstance(value, str) and value in ("main", "local", "default"):
-        return {"main": 254, "local": 255, "default": 253}[value]
-    return check_table_name(field, value)
 
 
 GROUP_FIELDS = ("table", "routes", "defaults", "prefixes")
@@ -535,7 +460,7 @@ def from_config(
                 where_of[id(route)] = w
         rest = ("prefixes", tuple(sorted(defaults.items(), key=lambda kv: kv[0]))) if prefixes else None
         for k, prefix in enumerate(prefixes):
-            net = _quick_network(prefix) or _network(f"{where}.prefixes[{k}]", prefix)
+            net = _network(f"{where}.prefixes[{k}]", prefix)
             template = cache.get((rest, net[0])) if net else None
             if template is not None and net is not None:
                 route = _with_dst(template, net[1])
@@ -746,21 +671,11 @@ _VALUE_SKIP = {
     "age",
     "users",
 }
-_TABLE_WORDS = {"main": 254, "local": 255, "default": 253}
-
-
-def _proto_number(name: str) -> int:
-    if name.isdigit():
-        return int(name)
-    for num, known in list(proto_names().items()) + [(PBR_PROTO, PBR_PROTO_NAME)] + list(BUILTIN_PROTOS.items()):
-        if known == name:
-            return num
-    raise PbrError(f"running_config: unknown protocol name {name!r}", "running_config", name)
 
 
 def _table_word(text: str) -> TableRef:
-    if text in _TABLE_WORDS:
-        return _TABLE_WORDS[text]
+    if text in BUILTIN_IDS:
+        return BUILTIN_IDS[text]
     return int(text, 0) if re.fullmatch(r"0x[0-9a-fA-F]+|\d+", text) else text
 
 
@@ -769,7 +684,7 @@ _DSFIELD: Dict[str, int] = {}
 
 def _dsfield(word: str) -> Any:
     if not _DSFIELD:
-        _DSFIELD.update(_dsfield_names())
+        _DSFIELD.update(dsfield_names())
     return _DSFIELD.get(word, word)
 
 
@@ -847,7 +762,7 @@ def parse_line(line: str, table: Optional[TableRef] = None, family: Optional[int
         elif w == "table":
             table = _table_word(nxt)
         elif w in ("proto", "protocol"):
-            protocol = _proto_number(nxt)
+            protocol = proto_number(nxt)
         elif w == "scope":
             entry["scope"] = nxt
         elif w == "src":

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import functools
 import ipaddress
-import os
 import re
 import shlex
 import socket
@@ -24,20 +23,23 @@ from ansible_collections.pbr.linux.plugins.module_utils.common import (
     check_ifname,
     family_of,
     invalid,
+    parse_bool,
     parse_int,
+    parse_mark,
     parse_prefix_as_written,
     parse_range,
+    parse_tos,
     proto_name,
 )
 from ansible_collections.pbr.linux.plugins.module_utils.engine import FileChange, Kind
 from ansible_collections.pbr.linux.plugins.module_utils.host import Host, etc_root, read_text
 from ansible_collections.pbr.linux.plugins.module_utils.tables import (
-    USR_ROOT,
     TableNames,
-    check_table_name,
+    dsfield_names,
     own_protos_file,
-    parse_id_name,
     proto_names,
+    proto_number,
+    resolve_table,
 )
 
 ACTIONS = {"lookup": 1, "goto": 2, "nop": 3, "blackhole": 6, "unreachable": 7, "prohibit": 8}
@@ -172,15 +174,6 @@ def _ipproto(field: str, value: Any) -> int:
     return parse_int(field, value, 1, 255, "an IP protocol number")
 
 
-def _tos(field: str, value: Any, family: int) -> int:
-    tos = parse_int(field, value, 0, 255, "a TOS value")
-    if tos & 0x3:
-        raise invalid(field, value, "a TOS/DSCP byte with the two ECN bits clear (a multiple of 4)")
-    if family == 2 and tos & ~0x1C:
-        raise invalid(field, value, "an IPv4 TOS value of 0x4, 0x8, 0x10 or their sums (the kernel allows only 0x1c)")
-    return tos
-
-
 def normalise(
     entry: Dict[str, Any],
     where: str,
@@ -246,15 +239,9 @@ def normalise(
 
     fwmark = fwmask = None
     if given("fwmark"):
-        text = entry["fwmark"]
-        if isinstance(text, str) and "/" in text:
-            mark, mask = text.split("/", 1)
-            if given("fwmask"):
-                raise invalid(f("fwmark"), text, "a mark without '/mask' when fwmask is also given")
-            fwmark = parse_int(f("fwmark"), mark, 0, U32_MAX, "a mark")
-            fwmask = parse_int(f("fwmark"), mask, 0, U32_MAX, "a mask")
-        else:
-            fwmark = parse_int(f("fwmark"), text, 0, U32_MAX, "a mark")
+        fwmark, fwmask = parse_mark(f("fwmark"), entry["fwmark"])
+        if fwmask is not None and given("fwmask"):
+            raise invalid(f("fwmark"), entry["fwmark"], "a mark without '/mask' when fwmask is also given")
     if given("fwmask"):
         if fwmark is None:
             raise invalid(f("fwmask"), entry["fwmask"], "fwmask only together with fwmark")
@@ -275,13 +262,7 @@ def normalise(
             raise PbrError(
                 f"{f('table')}: required with action lookup; expected a table number or name", f("table"), None
             )
-        raw = entry["table"]
-        if tables is not None:
-            table = tables.resolve(f("table"), raw)
-        elif isinstance(raw, int) or (isinstance(raw, str) and re.fullmatch(r"\s*(0x[0-9a-fA-F]+|\d+)\s*", raw)):
-            table = parse_int(f("table"), raw, 1, U32_MAX, "a table number")
-        else:
-            table = check_table_name(f("table"), raw)
+        table = resolve_table(f("table"), entry["table"], tables, builtin_ids=False)
     elif given("table"):
         raise invalid(f("table"), entry["table"], f"no table with action {action} (only with lookup)")
     if action == "goto":
@@ -301,16 +282,14 @@ def normalise(
             raise invalid(f("suppress_prefixlength"), entry["suppress_prefixlength"], "it only with action lookup")
         spl = parse_int(f("suppress_prefixlength"), entry["suppress_prefixlength"], 0, maxlen, "a prefix length")
 
-    invert = entry.get("invert") or False
-    if not isinstance(invert, bool):
-        raise invalid(f("invert"), invert, "true or false")
+    invert = parse_bool(f("invert"), entry["invert"], words=False) if given("invert") else False
 
     return Rule(
         family=family,
         priority=priority,
         src=nets["from"].with_prefixlen if "from" in nets else None,
         dst=nets["to"].with_prefixlen if "to" in nets else None,
-        tos=_tos(f("tos"), entry["tos"], limits) if given("tos") else 0,
+        tos=parse_tos(f("tos"), entry["tos"], ipv4_rule=limits == 2) if given("tos") else 0,
         fwmark=fwmark,
         fwmask=fwmask,
         iif=check_ifname(f("iif"), entry["iif"]) if given("iif") else None,
@@ -414,14 +393,6 @@ _HEADING = re.compile(r"^\s*#\s*ip\s+(?:(-4|-6)\s+)?(?:-\S+\s+)*ru(?:le)?\s+(?:s
 _SKIP = {"[detached]", "[unresolved]", "l3mdev"}
 
 
-def _dsfield_names(etc: str = "/etc", usr: str = USR_ROOT) -> Dict[str, int]:
-    """Names ``ip rule show`` prints for tos values (rt_dsfield: AF11, EF, CS1, ...)."""
-    text = read_text(os.path.join(etc, "iproute2", "rt_dsfield"))
-    if text is None:
-        text = read_text(os.path.join(usr, "iproute2", "rt_dsfield")) or ""
-    return {name: num for num, name in parse_id_name(text)}
-
-
 def parse_line(line: str, family: Optional[int] = None) -> Optional[Rule]:
     """One line of ``ip rule show`` or the arguments of ``ip rule add`` -> Rule (offline).
 
@@ -473,9 +444,9 @@ def parse_line(line: str, family: Optional[int] = None) -> Optional[Rule]:
             entry["action"] = "goto"
             entry["goto"] = nxt
         elif w in ("proto", "protocol"):
-            protocol = int(nxt) if nxt.isdigit() else _proto_number(nxt)
+            protocol = proto_number(nxt)
         elif w in ("tos", "dsfield"):
-            entry["tos"] = _dsfield_names().get(nxt, nxt)
+            entry["tos"] = dsfield_names().get(nxt, nxt)
         elif w == "ipproto" and nxt.startswith("ipproto-"):  # how ip shows a number /etc/protocols lacks
             entry["ipproto"] = nxt.split("-", 1)[1]
         elif w in ("fwmark", "iif", "oif", "uidrange", "ipproto", "sport", "dport", "suppress_prefixlength"):
@@ -490,18 +461,6 @@ def parse_line(line: str, family: Optional[int] = None) -> Optional[Rule]:
     rule = normalise(entry, "running_config", None, need_priority=False, unknown_family_is_ipv4=False)
     inferred = rule.family if (family is not None or "from" in entry or "to" in entry) else None
     return replace(rule, family=inferred, protocol=protocol)
-
-
-def _proto_number(name: str) -> int:
-    for num, known in list(proto_names().items()) + [(PBR_PROTO, PBR_PROTO_NAME)]:
-        if known == name:
-            return num
-    from ansible_collections.pbr.linux.plugins.module_utils.common import BUILTIN_PROTOS
-
-    for num, known in BUILTIN_PROTOS.items():
-        if known == name:
-            return num
-    raise PbrError(f"running_config: unknown protocol name {name!r}", "running_config", name)
 
 
 def to_config(rule: Rule) -> Dict[str, Any]:

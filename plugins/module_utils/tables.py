@@ -15,13 +15,17 @@ from __future__ import annotations
 import glob
 import os
 import re
-from typing import Dict, List, Optional, Set, Tuple
+from typing import Any, Dict, List, Optional, Set, Tuple, Union
 
 from ansible_collections.pbr.linux.plugins.module_utils.common import (
+    BUILTIN_PROTOS,
     PBR_FILE_STEM,
+    PBR_PROTO,
+    PBR_PROTO_NAME,
     U32_MAX,
     PbrError,
     invalid,
+    parse_int,
 )
 from ansible_collections.pbr.linux.plugins.module_utils.host import read_text
 
@@ -32,6 +36,7 @@ USR_ROOT = "/usr/share"
 CHECK_MODE_FACT = "pbr_linux_check_mode_tables"
 BUILTIN_TABLES = {0: "unspec", 253: "default", 254: "main", 255: "local"}
 RESERVED_IDS = (0, 253, 254, 255)
+BUILTIN_IDS = {"main": 254, "local": 255, "default": 253}
 TABLE_NAME_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_.-]{0,63}")
 _LINE = re.compile(r"^\s*(0x[0-9a-fA-F]+|\d+)\s+(\S+)")
 
@@ -157,3 +162,38 @@ def proto_names(etc: str = "/etc", usr: str = USR_ROOT) -> Dict[int, str]:
             for pid, name in parse_id_name(text):
                 names.setdefault(pid, name)
     return names
+
+
+def dsfield_names(etc: str = "/etc", usr: str = USR_ROOT) -> Dict[str, int]:
+    """Names ``ip`` prints for tos values (rt_dsfield: AF11, EF, CS1, ...) -> number."""
+    text = read_text(os.path.join(etc, "iproute2", "rt_dsfield"))
+    if text is None:
+        text = read_text(os.path.join(usr, "iproute2", "rt_dsfield")) or ""
+    return {name: num for num, name in parse_id_name(text)}
+
+
+def proto_number(name: str, field: str = "running_config") -> int:
+    """A routing protocol as ``ip`` prints it (a number, a name from rt_protos, a built-in name) -> number."""
+    if name.isdigit() and name.isascii():
+        return int(name)
+    for num, known in [*proto_names().items(), (PBR_PROTO, PBR_PROTO_NAME), *BUILTIN_PROTOS.items()]:
+        if known == name:
+            return num
+    raise PbrError(f"{field}: unknown protocol name {name!r}", field, name)
+
+
+def resolve_table(field: str, value: Any, tables: Optional[TableNames], builtin_ids: bool = True) -> Union[int, str]:
+    """THE table reference parser: a number (1 to 2^32-1) or a name.
+
+    With ``tables`` (on a host) a name must be defined and becomes its id. Offline (``rendered``,
+    ``parsed``) a name stays a name, except the built-in ones when ``builtin_ids`` (main -> 254).
+    """
+    if value is None:
+        raise PbrError(f"{field}: required; expected a table number or a name from rt_tables", field, None)
+    if tables is not None:
+        return tables.resolve(field, value)
+    if isinstance(value, int) or (isinstance(value, str) and re.fullmatch(r"\s*(0x[0-9a-fA-F]+|\d+)\s*", value)):
+        return parse_int(field, value, 1, U32_MAX, "a table number")
+    if builtin_ids and isinstance(value, str) and value in BUILTIN_IDS:
+        return BUILTIN_IDS[value]
+    return check_table_name(field, value)

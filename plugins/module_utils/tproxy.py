@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 
-from ansible_collections.pbr.linux.plugins.module_utils.common import PbrError, invalid
+from ansible_collections.pbr.linux.plugins.module_utils.common import PbrError, invalid, parse_address, parse_network
 from ansible_collections.pbr.linux.plugins.module_utils.iptables import MULTIPORT_MAX, multiport_count
 from ansible_collections.pbr.linux.plugins.module_utils.netfilter import (
     ChainSpec,
@@ -23,8 +23,6 @@ from ansible_collections.pbr.linux.plugins.module_utils.netfilter import (
     NfRule,
     Role,
     check_family,
-    parse_address,
-    parse_cidr,
     parse_iface,
     parse_mark,
     parse_mask,
@@ -92,7 +90,7 @@ def build(params: Dict[str, Any], families: Tuple[str, ...], backend: str) -> Li
         bypass = [bypass]
     by_family: Dict[str, List[Any]] = {}
     for i, value in enumerate(bypass):
-        net = parse_cidr(f"bypass[{i}]", value)
+        net = parse_network(f"bypass[{i}]", value)
         by_family.setdefault(check_family(f"bypass[{i}]", value, net, families), []).append(net)
     for fam in ("ipv4", "ipv6"):
         if fam in by_family:
@@ -121,7 +119,7 @@ def build(params: Dict[str, Any], families: Tuple[str, ...], backend: str) -> Li
         for name in ("saddr", "daddr"):
             if entry.get(name) is None:
                 continue
-            net = parse_cidr(f(name), entry[name])
+            net = parse_network(f(name), entry[name])
             fam = check_family(f(name), entry[name], net, families)
             if entry_family is not None and fam != entry_family:
                 raise invalid(f(name), entry[name], f"an {entry_family} prefix like the entry's other address")

@@ -46,9 +46,15 @@ VALUES: List[Tuple[str, Callable[[str], Any], str]] = [
     ("netfilter.parse_mark", lambda v: netfilter.parse_mark("mark", v), "0x1/0xff"),
     ("netfilter.parse_ports", lambda v: netfilter.parse_ports("dport", v), "80-90"),
     ("netfilter.parse_protocols", lambda v: netfilter.parse_protocols("protocol", v), "tcp"),
-    ("netfilter.parse_address", lambda v: netfilter.parse_address("on_ip", v), "192.0.2.1"),
+    ("parse_address_text", lambda v: common.parse_address_text("via", v), "2001:db8::1"),
+    ("parse_prefix (host bits kept)", lambda v: common.parse_prefix("from", v, keep_host_bits=True), "2001:db8::4/32"),
+    ("parse_bool", lambda v: common.parse_bool("onlink", v), "true"),
+    ("parse_tos", lambda v: common.parse_tos("tos", v, ipv4_rule=True), "0x10"),
+    ("parse_mark", lambda v: common.parse_mark("fwmark", v), "0x10/0xff"),
+    ("tables.resolve_table", lambda v: tables.resolve_table("table", v, None), "main"),
     ("rule._ipproto", lambda v: rule._ipproto("ipproto", v), "tcp"),
     ("tables.resolve", lambda v: tables.TableNames("/nonexistent").resolve("table", v), "100"),
+    ("tables.proto_number", lambda v: tables.proto_number(v), "static"),
 ]
 
 CONTROL = st.characters(min_codepoint=0, max_codepoint=0x1F) | st.just("\x7f")
