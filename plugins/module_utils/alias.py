@@ -255,6 +255,10 @@ class AliasKind(Kind[Alias]):
 
     def apply(self, plan: Plan[Alias], host: Host) -> None:
         write_entries(self.target, [o for o in plan.after if self.owned(o)], self.seed_from)
+        if self.target != self.own:  # the namespace now has its own /etc view: read back from there
+            self.view_etc = os.path.dirname(os.path.dirname(os.path.dirname(self.target)))
+            self.own = self.target
+            self.seed_from = None
 
 
 def review(kind: AliasKind, desired: Sequence[Alias], current: Sequence[Alias]) -> List[str]:

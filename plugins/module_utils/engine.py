@@ -391,6 +391,14 @@ def run(
             result["diff"] = {"before": kind.diff_text(current), "after": kind.diff_text(plan.after)}
         if plan.changed and not check_mode:
             kind.apply(plan, host)
+            if report != "summary" or diff:
+                # `after` is what the host holds now, read back (resource-module convention), not the plan's
+                # prediction; only check mode reports a prediction
+                read_back = sorted(kind.read(host), key=kind.sort_key)
+                if report != "summary":
+                    result["after"] = kind.to_config_list(read_back)
+                if diff:
+                    result["diff"]["after"] = kind.diff_text(read_back)
     finally:
         host.close()
     result["engine_seconds"] = round(time.monotonic() - started, 4)

@@ -501,3 +501,29 @@ def test_a_foreign_rule_differing_in_not_is_left_alone() -> None:
     mine = replace(theirs, invert=True, protocol=PBR_PROTO)
     plan = make_plan(K, [mine], [theirs], "replaced")
     assert ops(plan) == [("add", mine)]  # the kernel accepts it: another protocol
+
+
+class ReadBackHost(FakeHost):
+    """A host whose rules after the batch are what a test says the kernel holds then."""
+
+    def __init__(self, before: Sequence[Rule], after: Sequence[Rule]) -> None:
+        super().__init__(rules=before)
+        self.after = list(after)
+
+    def run_batch(self, cmds: Sequence[Sequence[str]], force: bool = False) -> None:
+        super().run_batch(cmds, force)
+        self.rules = self.after
+
+
+def test_run_after_apply_reports_what_the_host_reads_back_not_the_prediction() -> None:
+    """`after` (and diff after) is read from the host after apply; in check mode it is the prediction."""
+    config = [{"priority": 100, "fwmark": 1, "table": 100}]
+    other = rule(200, fwmark=2)  # appeared meanwhile (another tool): in the read-back, not in the plan
+    host = ReadBackHost(before=[], after=[rule(100, fwmark=1), other])
+    result = run(
+        StaticRuleKind(), "merged", config, False, True, host_factory=lambda: host, resolver_factory=lambda h: None
+    )
+    assert [r["priority"] for r in result["after"]] == [100, 200]
+    assert "200:\tfrom all fwmark 0x2 lookup 100 proto pbr" in result["diff"]["after"]
+    check = run_rules("merged", config, [], check=True)
+    assert [r["priority"] for r in check["after"]] == [100]
