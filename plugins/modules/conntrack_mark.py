@@ -164,7 +164,7 @@ before:
   elements: dict
   sample: []
 after:
-  description: The task's chains after the task (in check mode, what they would be).
+  description: The task's chains after the task, read back from the backend (in check mode, what they would be).
   returned: always
   type: list
   elements: dict

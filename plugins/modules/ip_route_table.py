@@ -342,7 +342,7 @@ before:
       routes:
         - {dst: 192.0.2.0/24, family: ipv4, dev: eth1, src: 192.0.2.10, owner: kernel}
 after:
-  description: All routes after the task (in check mode, what they would be).
+  description: All routes after the task, read back from the kernel (in check mode, what they would be).
   returned: when state is merged, replaced, overridden or deleted and report is full
   type: list
   elements: dict

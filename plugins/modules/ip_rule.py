@@ -244,7 +244,7 @@ before:
   sample:
     - {priority: 0, family: ipv4, action: lookup, table: 255, owner: kernel}
 after:
-  description: All rules after the task (in check mode, what they would be).
+  description: All rules after the task, read back from the kernel (in check mode, what they would be).
   returned: when state is merged, replaced, overridden or deleted and report is full
   type: list
   elements: dict

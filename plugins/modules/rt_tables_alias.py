@@ -137,8 +137,8 @@ before:
     - {name: main, id: 254, source: /etc/iproute2/rt_tables}
 after:
   description:
-    - Every entry after the task (in check mode, what it would be). Sources are reported as read before the
-      task; new entries are in our file.
+    - Every entry after the task, read back from the files (in check mode, what it would be, with the sources as
+      read before the task and new entries in our file).
   returned: always
   type: list
   elements: dict

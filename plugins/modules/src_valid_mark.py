@@ -144,7 +144,7 @@ before:
     - {key: net.ipv4.conf.eth1.src_valid_mark, interface: eth1, setting: src_valid_mark, value: 0,
        meaning: 'false', store: running}
 after:
-  description: The values in the task's scope after it (in check mode, what they would be).
+  description: The values in the task's scope after it, read back (in check mode, what they would be).
   returned: always
   type: list
   elements: dict
