@@ -311,6 +311,53 @@ def module_config(
     return ("deleted" if state == "absent" and config else "merged"), config, field
 
 
+def alias_task(
+    name: Optional[str] = None,
+    tid: Any = None,
+    aliases: Optional[Sequence[Any]] = None,
+    state: str = "present",
+    namespace: Optional[str] = None,
+    check_mode: bool = False,
+    etc: str = "/etc",
+    netns_etc: str = NETNS_ETC_DIR,
+    usr: str = USR_ROOT,
+) -> Any:
+    """The runner's Task for rt_tables_alias: present -> merged, absent -> deleted (module_config);
+    the result gains ``entries`` (our file after) and, in check mode, the names for later tasks."""
+    from ansible_collections.pbr.linux.plugins.module_utils.runner import Context, Task
+
+    namespace = check_namespace_name(namespace)
+    engine_state, config, field = module_config(name, tid, aliases, state)
+    view = etc_root(namespace, etc, netns_etc)
+    write = os.path.join(netns_etc, namespace) if namespace else etc
+    seed = os.path.join(etc, "iproute2") if view != write else None
+    kind = AliasKind(view, write, usr, present=state == "present", field=field, seed_from=seed)
+
+    def extend(result: Dict[str, Any]) -> None:
+        result["entries"] = [{"name": e["name"], "id": e["id"]} for e in result["after"] if e["source"] == kind.own]
+        if check_mode and result["changed"]:
+            # what later tasks of this run would find in the files had this one been applied (merged
+            # across tasks by the action plugin): the names it adds, and None for the names it removes
+            after = {e["name"]: e["id"] for e in result["after"]}
+            named = {entry.get("name") for entry in config if isinstance(entry, dict)}
+            view_names: Dict[str, Any] = {n: after.get(n) for n in named if isinstance(n, str)}
+            result["ansible_facts"] = {CHECK_MODE_FACT: {view: view_names}}
+
+    return Task(
+        kind=kind,
+        state=engine_state,
+        config=config,
+        context=Context(resolve=kind.read),
+        namespace=namespace,
+        extend=extend,
+    )
+
+
+def prepare(params: Dict[str, Any], check_mode: bool) -> Any:
+    """pbr.linux.rt_tables_alias."""
+    return alias_task(params["name"], params["id"], params["aliases"], params["state"], params["namespace"], check_mode)
+
+
 def run_alias(
     name: Optional[str] = None,
     tid: Any = None,
@@ -324,28 +371,8 @@ def run_alias(
     usr: str = USR_ROOT,
     host_factory: Optional[Callable[[], Any]] = None,
 ) -> Dict[str, Any]:
-    """One rt_tables_alias task end to end: the engine's result plus ``entries`` (our file after)."""
-    namespace = check_namespace_name(namespace)
-    engine_state, config, field = module_config(name, tid, aliases, state)
-    view = etc_root(namespace, etc, netns_etc)
-    write = os.path.join(netns_etc, namespace) if namespace else etc
-    seed = os.path.join(etc, "iproute2") if view != write else None
-    kind = AliasKind(view, write, usr, present=state == "present", field=field, seed_from=seed)
-    result = engine.run(
-        kind,
-        engine_state,
-        config,
-        check_mode,
-        diff,
-        host_factory=host_factory or (lambda: Host(namespace)),
-        resolver_factory=kind.read,
-    )
-    result["entries"] = [{"name": e["name"], "id": e["id"]} for e in result["after"] if e["source"] == kind.own]
-    if check_mode and result["changed"]:
-        # what later tasks of this run would find in the files had this one been applied (merged
-        # across tasks by the action plugin): the names it adds, and None for the names it removes
-        after = {e["name"]: e["id"] for e in result["after"]}
-        named = {entry.get("name") for entry in config if isinstance(entry, dict)}
-        view_names: Dict[str, Any] = {n: after.get(n) for n in named if isinstance(n, str)}
-        result["ansible_facts"] = {CHECK_MODE_FACT: {view: view_names}}
-    return result
+    """One rt_tables_alias task end to end (tests: other /etc roots, a fake host)."""
+    from ansible_collections.pbr.linux.plugins.module_utils.runner import run_task
+
+    task = alias_task(name, tid, aliases, state, namespace, check_mode, etc, netns_etc, usr)
+    return run_task(task, check_mode, diff, host_factory)

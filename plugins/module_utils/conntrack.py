@@ -29,6 +29,7 @@ from ansible_collections.pbr.linux.plugins.module_utils.netfilter import (
     NfRule,
     Role,
     check_family,
+    netfilter_task,
     parse_iface,
     parse_mark,
     parse_mask,
@@ -102,3 +103,8 @@ def build(params: Dict[str, Any], families: Tuple[str, ...], backend: str) -> Li
 
 def kind() -> NetfilterKind:
     return NetfilterKind([ROLE_PRE, ROLE_OUT], build)
+
+
+def prepare(params: Dict[str, Any], check_mode: bool) -> Any:
+    """pbr.linux.conntrack_mark: present / absent over the task's chains (netfilter.STATES)."""
+    return netfilter_task(kind(), params)

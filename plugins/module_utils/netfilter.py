@@ -401,25 +401,23 @@ COMMON_OPTIONS: Dict[str, Any] = {
 }
 
 
-def run_module(module: Any, kind: NetfilterKind) -> None:
-    """Run a netfilter module: state present = the task's chains become exactly the desired ones
-    (``overridden`` over what the task owns), absent = all of them go (``deleted``)."""
-    from ansible_collections.pbr.linux.plugins.module_utils.ansible_glue import finish
+# module state -> engine state: the task's chains become exactly the desired ones (overridden over what
+# the task owns), or all of them go (deleted)
+STATES = {"present": "overridden", "absent": "deleted"}
 
-    params = module.params
-    namespace = params.get("namespace")
 
-    def call() -> Dict[str, Any]:
-        result = engine.run(
-            kind,
-            "overridden" if params["state"] == "present" else "deleted",
-            [params],
-            module.check_mode,
-            module._diff,
-            host_factory=lambda: Host(namespace),
-            resolver_factory=lambda host: None,
-        )
+def netfilter_task(kind: NetfilterKind, params: Dict[str, Any]) -> Any:
+    """The runner's Task for a netfilter module (tproxy_divert, conntrack_mark)."""
+    from ansible_collections.pbr.linux.plugins.module_utils.runner import Context, Task
+
+    def extend(result: Dict[str, Any]) -> None:
         result["backend"] = kind.backend
-        return result
 
-    finish(module, call)
+    return Task(
+        kind=kind,
+        state=STATES[params["state"]],
+        config=[params],
+        context=Context(),
+        namespace=params.get("namespace"),
+        extend=extend,
+    )

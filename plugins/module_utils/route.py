@@ -1110,3 +1110,11 @@ def _fill_dev(route: Route, there: Route) -> Optional[Route]:
         replace(hop, dev=other.dev) if hop.dev is None else hop for hop, other in zip(route.nexthops, there.nexthops)
     )
     return replace(route, dev=there.dev if route.dev is None else route.dev, nexthops=hops)
+
+
+def prepare(params: Dict[str, Any], check_mode: bool) -> Any:
+    """pbr.linux.ip_route_table: a resource module (its state is the engine's), writing our rt_protos.d entry."""
+    from ansible_collections.pbr.linux.plugins.module_utils.rule import protos_file_change
+    from ansible_collections.pbr.linux.plugins.module_utils.runner import resource_task
+
+    return resource_task(RouteKind(), params, check_mode, files=protos_file_change)

@@ -632,3 +632,10 @@ def protos_file_change(host: Host) -> List[FileChange]:
     path = own_protos_file(etc_root(host.namespace))
     content = f"# Managed by the pbr.linux Ansible collection\n{PBR_PROTO}\t{PBR_PROTO_NAME}\n"
     return [] if read_text(path) == content else [FileChange(path, content)]
+
+
+def prepare(params: Dict[str, Any], check_mode: bool) -> Any:
+    """pbr.linux.ip_rule: a resource module (its state is the engine's), writing our rt_protos.d entry."""
+    from ansible_collections.pbr.linux.plugins.module_utils.runner import resource_task
+
+    return resource_task(RuleKind(), params, check_mode, files=protos_file_change)

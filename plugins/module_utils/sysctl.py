@@ -572,3 +572,24 @@ class SysctlKind(Kind[Sysctl]):
                 os.rmdir(os.path.dirname(self.path))
             except OSError:
                 pass
+
+
+def prepare(params: Mapping[str, Any], check_mode: bool) -> Any:
+    """pbr.linux.src_valid_mark: the task's scope (its interfaces and settings) becomes exactly what it
+    asks for - "overridden" over the objects SysctlKind reads, which are only those."""
+    from ansible_collections.pbr.linux.plugins.module_utils.runner import Context, Task
+
+    request = parse_request(params)
+    kind = SysctlKind(request, params.get("namespace"))
+
+    def extend(result: Dict[str, Any]) -> None:
+        result.update(kind.summary())
+
+    return Task(
+        kind=kind,
+        state="overridden",
+        config=[dict(params)],
+        context=Context(resolve=kind.snapshot),
+        namespace=params.get("namespace"),
+        extend=extend,
+    )

@@ -23,6 +23,7 @@ from ansible_collections.pbr.linux.plugins.module_utils.netfilter import (
     NfRule,
     Role,
     check_family,
+    netfilter_task,
     parse_iface,
     parse_mark,
     parse_mask,
@@ -159,3 +160,8 @@ def build(params: Dict[str, Any], families: Tuple[str, ...], backend: str) -> Li
 
 def kind() -> NetfilterKind:
     return NetfilterKind([ROLE], build)
+
+
+def prepare(params: Dict[str, Any], check_mode: bool) -> Any:
+    """pbr.linux.tproxy_divert: present / absent over the task's chains (netfilter.STATES)."""
+    return netfilter_task(kind(), params)

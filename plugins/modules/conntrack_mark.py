@@ -182,10 +182,9 @@ engine_seconds:
   sample: 0.02
 """
 
-from ansible.module_utils.basic import AnsibleModule
-
-from ansible_collections.pbr.linux.plugins.module_utils.conntrack import kind
-from ansible_collections.pbr.linux.plugins.module_utils.netfilter import COMMON_OPTIONS, run_module
+from ansible_collections.pbr.linux.plugins.module_utils.conntrack import prepare
+from ansible_collections.pbr.linux.plugins.module_utils.netfilter import COMMON_OPTIONS
+from ansible_collections.pbr.linux.plugins.module_utils.runner import run_module
 
 ARGUMENT_SPEC = dict(
     COMMON_OPTIONS,
@@ -204,12 +203,7 @@ ARGUMENT_SPEC = dict(
 
 
 def main() -> None:
-    module = AnsibleModule(
-        argument_spec=ARGUMENT_SPEC,
-        supports_check_mode=True,
-        required_if=[("state", "present", ("entries",))],
-    )
-    run_module(module, kind())
+    run_module(ARGUMENT_SPEC, prepare, required_if=[("state", "present", ("entries",))])
 
 
 if __name__ == "__main__":

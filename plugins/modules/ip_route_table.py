@@ -388,12 +388,12 @@ engine_seconds:
   sample: 0.012
 """
 
-from ansible_collections.pbr.linux.plugins.module_utils.ansible_glue import (
+from ansible_collections.pbr.linux.plugins.module_utils.route import prepare
+from ansible_collections.pbr.linux.plugins.module_utils.runner import (
+    RESOURCE_MODULE_OPTIONS,
     resource_argument_spec,
-    run_resource_module,
+    run_module,
 )
-from ansible_collections.pbr.linux.plugins.module_utils.route import RouteKind
-from ansible_collections.pbr.linux.plugins.module_utils.rule import protos_file_change
 
 NEXTHOP_OPTIONS = {
     "via": {"type": "str"},
@@ -428,7 +428,7 @@ TABLE_OPTIONS = {
 
 def main() -> None:
     spec = resource_argument_spec(TABLE_OPTIONS)
-    run_resource_module(spec, RouteKind(), files_factory=protos_file_change)
+    run_module(spec, prepare, **RESOURCE_MODULE_OPTIONS)
 
 
 if __name__ == "__main__":

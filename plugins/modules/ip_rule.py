@@ -284,11 +284,12 @@ engine_seconds:
   sample: 0.012
 """
 
-from ansible_collections.pbr.linux.plugins.module_utils.ansible_glue import (
+from ansible_collections.pbr.linux.plugins.module_utils.rule import prepare
+from ansible_collections.pbr.linux.plugins.module_utils.runner import (
+    RESOURCE_MODULE_OPTIONS,
     resource_argument_spec,
-    run_resource_module,
+    run_module,
 )
-from ansible_collections.pbr.linux.plugins.module_utils.rule import RuleKind, protos_file_change
 
 RULE_OPTIONS = {
     "priority": {"type": "raw"},
@@ -318,7 +319,7 @@ RULE_OPTIONS = {
 
 
 def main() -> None:
-    run_resource_module(resource_argument_spec(RULE_OPTIONS), RuleKind(), files_factory=protos_file_change)
+    run_module(resource_argument_spec(RULE_OPTIONS), prepare, **RESOURCE_MODULE_OPTIONS)
 
 
 if __name__ == "__main__":

@@ -163,42 +163,29 @@ engine_seconds:
   sample: 0.002
 """
 
-from ansible.module_utils.basic import AnsibleModule
+from ansible_collections.pbr.linux.plugins.module_utils.alias import prepare
+from ansible_collections.pbr.linux.plugins.module_utils.runner import run_module
 
-from ansible_collections.pbr.linux.plugins.module_utils.alias import run_alias
-from ansible_collections.pbr.linux.plugins.module_utils.ansible_glue import finish
+ARGUMENT_SPEC = {
+    "name": {"type": "str"},
+    "id": {"type": "raw"},
+    "aliases": {
+        "type": "list",
+        "elements": "dict",
+        "options": {"name": {"type": "str", "required": True}, "id": {"type": "raw"}},
+    },
+    "state": {"type": "str", "default": "present", "choices": ["present", "absent"]},
+    "namespace": {"type": "str"},
+}
 
 
 def main() -> None:
-    module = AnsibleModule(
-        argument_spec={
-            "name": {"type": "str"},
-            "id": {"type": "raw"},
-            "aliases": {
-                "type": "list",
-                "elements": "dict",
-                "options": {"name": {"type": "str", "required": True}, "id": {"type": "raw"}},
-            },
-            "state": {"type": "str", "default": "present", "choices": ["present", "absent"]},
-            "namespace": {"type": "str"},
-        },
-        supports_check_mode=True,
+    run_module(
+        ARGUMENT_SPEC,
+        prepare,
         mutually_exclusive=[("aliases", "name"), ("aliases", "id")],
         required_one_of=[("name", "aliases")],
         required_by={"id": "name"},
-    )
-    params = module.params
-    finish(
-        module,
-        lambda: run_alias(
-            name=params["name"],
-            tid=params["id"],
-            aliases=params["aliases"],
-            state=params["state"],
-            namespace=params["namespace"],
-            check_mode=module.check_mode,
-            diff=module._diff,
-        ),
     )
 
 

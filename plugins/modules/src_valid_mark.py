@@ -176,12 +176,8 @@ engine_seconds:
   sample: 0.002
 """
 
-from ansible.module_utils.basic import AnsibleModule
-
-from ansible_collections.pbr.linux.plugins.module_utils import engine
-from ansible_collections.pbr.linux.plugins.module_utils.common import PbrError
-from ansible_collections.pbr.linux.plugins.module_utils.host import Host
-from ansible_collections.pbr.linux.plugins.module_utils.sysctl import SysctlKind, parse_request
+from ansible_collections.pbr.linux.plugins.module_utils.runner import run_module
+from ansible_collections.pbr.linux.plugins.module_utils.sysctl import prepare
 
 ARGUMENT_SPEC = {
     "interfaces": {"type": "list", "elements": "str", "required": True},
@@ -194,28 +190,7 @@ ARGUMENT_SPEC = {
 
 
 def main() -> None:
-    module = AnsibleModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
-    namespace = module.params["namespace"]
-    try:
-        request = parse_request(module.params)
-        kind = SysctlKind(request, namespace)
-        # The task's scope (its interfaces and settings) becomes exactly what it asks for: "overridden"
-        # over the objects SysctlKind reads, which are only those.
-        result = engine.run(
-            kind,
-            "overridden",
-            [dict(module.params)],
-            module.check_mode,
-            module._diff,
-            host_factory=lambda: Host(namespace),
-            resolver_factory=kind.snapshot,
-        )
-        result.update(kind.summary())
-    except PbrError as err:
-        module.fail_json(msg=err.msg, field=err.field, value=err.value)
-    for warning in result.pop("warnings", []):
-        module.warn(warning)
-    module.exit_json(**result)
+    run_module(ARGUMENT_SPEC, prepare)
 
 
 if __name__ == "__main__":

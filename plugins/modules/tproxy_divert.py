@@ -229,10 +229,9 @@ engine_seconds:
   sample: 0.02
 """
 
-from ansible.module_utils.basic import AnsibleModule
-
-from ansible_collections.pbr.linux.plugins.module_utils.netfilter import COMMON_OPTIONS, run_module
-from ansible_collections.pbr.linux.plugins.module_utils.tproxy import kind
+from ansible_collections.pbr.linux.plugins.module_utils.netfilter import COMMON_OPTIONS
+from ansible_collections.pbr.linux.plugins.module_utils.runner import run_module
+from ansible_collections.pbr.linux.plugins.module_utils.tproxy import prepare
 
 ARGUMENT_SPEC = dict(
     COMMON_OPTIONS,
@@ -258,8 +257,7 @@ ARGUMENT_SPEC = dict(
 
 
 def main() -> None:
-    module = AnsibleModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
-    run_module(module, kind())
+    run_module(ARGUMENT_SPEC, prepare)
 
 
 if __name__ == "__main__":
