@@ -11,7 +11,7 @@ the three documentation /24s, each at as many metrics as needed). Prints, from o
   with the module's own ``engine_seconds``;
 - ``ip -batch`` for the same routes (the same commands the module runs);
 - peak RSS of the module process (the module run directly, as AnsiballZ runs it, via wait4);
-- reading the table: netlink.py + from_netlink, pyroute2 0.9.x and Debian's 0.7.2, ``ip -j``.
+- reading the table: _netlink.py + from_netlink, pyroute2 0.9.x and Debian's 0.7.2, ``ip -j``.
 
 Not a test: no pass/fail. Goal (issue 3): within 2x of ip -batch, no-op under 1 s of module
 time, module process under 300 MB.
@@ -134,14 +134,14 @@ def run_module(python: str, env: Dict[str, str], tmp: str, args: Dict[str, Any])
 READERS = r"""
 import json, os, subprocess, sys, time
 sys.path.insert(0, sys.argv[3])
-from ansible_collections.pbr.linux.plugins.module_utils import netlink
-from ansible_collections.pbr.linux.plugins.module_utils.host import Host
-from ansible_collections.pbr.linux.plugins.module_utils.route import from_netlink
+from ansible_collections.pbr.linux.plugins.module_utils import _netlink as netlink
+from ansible_collections.pbr.linux.plugins.module_utils._host import Host
+from ansible_collections.pbr.linux.plugins.module_utils._ip_route_table import from_netlink
 host, family, table, out = Host(sys.argv[1]), int(sys.argv[2]), int(sys.argv[4]), {}
 t = time.monotonic()
 links = netlink.link_names(host.netlink())
 ours = [r for r in (from_netlink(m, links) for m in netlink.dump_routes(host.netlink(), family)) if r and r.table == table]
-out["netlink.py"] = [time.monotonic() - t, len(ours)]
+out["_netlink.py"] = [time.monotonic() - t, len(ours)]
 try:
     import pyroute2
     t = time.monotonic()

@@ -182,9 +182,9 @@ engine_seconds:
   sample: 0.02
 """
 
-from ansible_collections.pbr.linux.plugins.module_utils.conntrack import prepare
-from ansible_collections.pbr.linux.plugins.module_utils.netfilter import COMMON_OPTIONS
-from ansible_collections.pbr.linux.plugins.module_utils.runner import run_module
+from ansible_collections.pbr.linux.plugins.module_utils._conntrack_mark import prepare
+from ansible_collections.pbr.linux.plugins.module_utils._netfilter import COMMON_OPTIONS
+from ansible_collections.pbr.linux.plugins.module_utils._runner import run_module
 
 ARGUMENT_SPEC = dict(
     COMMON_OPTIONS,

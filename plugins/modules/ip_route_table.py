@@ -388,8 +388,8 @@ engine_seconds:
   sample: 0.012
 """
 
-from ansible_collections.pbr.linux.plugins.module_utils.route import prepare
-from ansible_collections.pbr.linux.plugins.module_utils.runner import (
+from ansible_collections.pbr.linux.plugins.module_utils._ip_route_table import prepare
+from ansible_collections.pbr.linux.plugins.module_utils._runner import (
     RESOURCE_MODULE_OPTIONS,
     resource_argument_spec,
     run_module,

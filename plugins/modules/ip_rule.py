@@ -284,8 +284,8 @@ engine_seconds:
   sample: 0.012
 """
 
-from ansible_collections.pbr.linux.plugins.module_utils.rule import prepare
-from ansible_collections.pbr.linux.plugins.module_utils.runner import (
+from ansible_collections.pbr.linux.plugins.module_utils._ip_rule import prepare
+from ansible_collections.pbr.linux.plugins.module_utils._runner import (
     RESOURCE_MODULE_OPTIONS,
     resource_argument_spec,
     run_module,

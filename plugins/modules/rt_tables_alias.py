@@ -163,8 +163,8 @@ engine_seconds:
   sample: 0.002
 """
 
-from ansible_collections.pbr.linux.plugins.module_utils.alias import prepare
-from ansible_collections.pbr.linux.plugins.module_utils.runner import run_module
+from ansible_collections.pbr.linux.plugins.module_utils._rt_tables_alias import prepare
+from ansible_collections.pbr.linux.plugins.module_utils._runner import run_module
 
 ARGUMENT_SPEC = {
     "name": {"type": "str"},

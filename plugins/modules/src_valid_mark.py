@@ -176,8 +176,8 @@ engine_seconds:
   sample: 0.002
 """
 
-from ansible_collections.pbr.linux.plugins.module_utils.runner import run_module
-from ansible_collections.pbr.linux.plugins.module_utils.sysctl import prepare
+from ansible_collections.pbr.linux.plugins.module_utils._runner import run_module
+from ansible_collections.pbr.linux.plugins.module_utils._src_valid_mark import prepare
 
 ARGUMENT_SPEC = {
     "interfaces": {"type": "list", "elements": "str", "required": True},

@@ -229,9 +229,9 @@ engine_seconds:
   sample: 0.02
 """
 
-from ansible_collections.pbr.linux.plugins.module_utils.netfilter import COMMON_OPTIONS
-from ansible_collections.pbr.linux.plugins.module_utils.runner import run_module
-from ansible_collections.pbr.linux.plugins.module_utils.tproxy import prepare
+from ansible_collections.pbr.linux.plugins.module_utils._netfilter import COMMON_OPTIONS
+from ansible_collections.pbr.linux.plugins.module_utils._runner import run_module
+from ansible_collections.pbr.linux.plugins.module_utils._tproxy_divert import prepare
 
 ARGUMENT_SPEC = dict(
     COMMON_OPTIONS,

@@ -17,7 +17,7 @@ from typing import Any, Dict, Optional
 
 from ansible.plugins.action import ActionBase
 
-from ansible_collections.pbr.linux.plugins.module_utils.tables import CHECK_MODE_FACT
+from ansible_collections.pbr.linux.plugins.module_utils._iproute2 import CHECK_MODE_FACT
 
 
 def recorded(task_vars: Optional[Dict[str, Any]]) -> Dict[str, Any]:

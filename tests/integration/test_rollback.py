@@ -31,10 +31,10 @@ except ImportError:  # plain `pytest tests/integration` without PYTHONPATH: a pr
     (_TREE / "ansible_collections" / "pbr" / "linux").symlink_to(REPO, target_is_directory=True)
     sys.path.insert(0, str(_TREE))
 
-from ansible_collections.pbr.linux.plugins.module_utils.common import PbrError
-from ansible_collections.pbr.linux.plugins.module_utils.engine import Op, Plan, apply_plan
-from ansible_collections.pbr.linux.plugins.module_utils.host import Host
-from ansible_collections.pbr.linux.plugins.module_utils.rule import Rule, RuleKind, normalise
+from ansible_collections.pbr.linux.plugins.module_utils._engine import Op, Plan, apply_plan
+from ansible_collections.pbr.linux.plugins.module_utils._host import Host
+from ansible_collections.pbr.linux.plugins.module_utils._ip_rule import Rule, RuleKind, normalise
+from ansible_collections.pbr.linux.plugins.module_utils._values import PbrError
 
 pytestmark = pytest.mark.skipif(os.geteuid() != 0, reason="needs root to create network namespaces")
 

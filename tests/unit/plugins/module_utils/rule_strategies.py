@@ -13,8 +13,8 @@ from typing import Any, Dict, List, Optional, Tuple
 
 from hypothesis import strategies as st
 
-from ansible_collections.pbr.linux.plugins.module_utils.common import PBR_PROTO, U32_MAX
-from ansible_collections.pbr.linux.plugins.module_utils.rule import ACTIONS, Rule
+from ansible_collections.pbr.linux.plugins.module_utils._ip_rule import ACTIONS, Rule
+from ansible_collections.pbr.linux.plugins.module_utils._values import PBR_PROTO, U32_MAX
 
 # Documentation ranges: the only addresses a kernel-backed test may use.
 DOC_NETS = {

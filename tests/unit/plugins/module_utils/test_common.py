@@ -8,7 +8,7 @@ import ipaddress
 
 import pytest
 
-from ansible_collections.pbr.linux.plugins.module_utils.common import (
+from ansible_collections.pbr.linux.plugins.module_utils._values import (
     U32_MAX,
     PbrError,
     check_ifname,

@@ -13,8 +13,7 @@ from typing import Any, Dict, Hashable, List, Optional, Sequence
 
 import pytest
 
-from ansible_collections.pbr.linux.plugins.module_utils.common import PBR_PROTO, PbrError
-from ansible_collections.pbr.linux.plugins.module_utils.engine import (
+from ansible_collections.pbr.linux.plugins.module_utils._engine import (
     FileChange,
     Kind,
     Op,
@@ -25,8 +24,9 @@ from ansible_collections.pbr.linux.plugins.module_utils.engine import (
     run,
     show_text,
 )
-from ansible_collections.pbr.linux.plugins.module_utils.host import BatchError, Host
-from ansible_collections.pbr.linux.plugins.module_utils.rule import Rule, RuleKind, normalise
+from ansible_collections.pbr.linux.plugins.module_utils._host import BatchError, Host
+from ansible_collections.pbr.linux.plugins.module_utils._ip_rule import Rule, RuleKind, normalise
+from ansible_collections.pbr.linux.plugins.module_utils._values import PBR_PROTO, PbrError
 
 
 # ---------------------------------------------------------------------------- fakes

@@ -15,8 +15,7 @@ from typing import Iterator, List
 
 import pytest
 
-from ansible_collections.pbr.linux.plugins.module_utils.common import PbrError
-from ansible_collections.pbr.linux.plugins.module_utils.host import (
+from ansible_collections.pbr.linux.plugins.module_utils._host import (
     BatchError,
     Host,
     _group_by_options,
@@ -26,6 +25,7 @@ from ansible_collections.pbr.linux.plugins.module_utils.host import (
     etc_root,
     read_text,
 )
+from ansible_collections.pbr.linux.plugins.module_utils._values import PbrError
 
 needs_root = pytest.mark.skipif(os.geteuid() != 0, reason="kernel-backed: needs root to create a namespace")
 

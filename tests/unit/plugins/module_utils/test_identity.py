@@ -16,11 +16,11 @@ from typing import Any, Dict
 
 import pytest
 
-from ansible_collections.pbr.linux.plugins.module_utils import nft
-from ansible_collections.pbr.linux.plugins.module_utils.common import PBR_PROTO, U32_MAX
-from ansible_collections.pbr.linux.plugins.module_utils.engine import make_plan
-from ansible_collections.pbr.linux.plugins.module_utils.route import Nexthop, Route, RouteKind
-from ansible_collections.pbr.linux.plugins.module_utils.rule import Rule, RuleKind
+from ansible_collections.pbr.linux.plugins.module_utils import _nft as nft
+from ansible_collections.pbr.linux.plugins.module_utils._engine import make_plan
+from ansible_collections.pbr.linux.plugins.module_utils._ip_route_table import Nexthop, Route, RouteKind
+from ansible_collections.pbr.linux.plugins.module_utils._ip_rule import Rule, RuleKind
+from ansible_collections.pbr.linux.plugins.module_utils._values import PBR_PROTO, U32_MAX
 
 BASE_RULE = Rule(family=2, priority=1000, fwmark=1, fwmask=U32_MAX, table=100)
 # one other valid value per field (the protocol is ownership, not identity)

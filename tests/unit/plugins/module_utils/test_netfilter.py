@@ -14,9 +14,12 @@ from typing import Any, Dict, List, Optional
 
 import pytest
 
-from ansible_collections.pbr.linux.plugins.module_utils import conntrack, engine, iptables, nft, tproxy
-from ansible_collections.pbr.linux.plugins.module_utils.common import U32_MAX, PbrError
-from ansible_collections.pbr.linux.plugins.module_utils.netfilter import (
+from ansible_collections.pbr.linux.plugins.module_utils import _conntrack_mark as conntrack
+from ansible_collections.pbr.linux.plugins.module_utils import _engine as engine
+from ansible_collections.pbr.linux.plugins.module_utils import _iptables as iptables
+from ansible_collections.pbr.linux.plugins.module_utils import _nft as nft
+from ansible_collections.pbr.linux.plugins.module_utils import _tproxy_divert as tproxy
+from ansible_collections.pbr.linux.plugins.module_utils._netfilter import (
     Chain,
     NetfilterKind,
     NfRule,
@@ -24,6 +27,7 @@ from ansible_collections.pbr.linux.plugins.module_utils.netfilter import (
     parse_ports,
     resolve_backend,
 )
+from ansible_collections.pbr.linux.plugins.module_utils._values import U32_MAX, PbrError
 
 
 def net(text: str) -> Any:

@@ -26,11 +26,14 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from ansible_collections.pbr.linux.plugins.module_utils import conntrack, iptables, nft, tproxy
-from ansible_collections.pbr.linux.plugins.module_utils.common import U32_MAX
-from ansible_collections.pbr.linux.plugins.module_utils.engine import make_plan
-from ansible_collections.pbr.linux.plugins.module_utils.host import Host
-from ansible_collections.pbr.linux.plugins.module_utils.netfilter import Chain, NetfilterKind, find_tool
+from ansible_collections.pbr.linux.plugins.module_utils import _conntrack_mark as conntrack
+from ansible_collections.pbr.linux.plugins.module_utils import _iptables as iptables
+from ansible_collections.pbr.linux.plugins.module_utils import _nft as nft
+from ansible_collections.pbr.linux.plugins.module_utils import _tproxy_divert as tproxy
+from ansible_collections.pbr.linux.plugins.module_utils._engine import make_plan
+from ansible_collections.pbr.linux.plugins.module_utils._host import Host
+from ansible_collections.pbr.linux.plugins.module_utils._netfilter import Chain, NetfilterKind, find_tool
+from ansible_collections.pbr.linux.plugins.module_utils._values import U32_MAX
 
 REPO = Path(__file__).resolve().parents[4]
 DEBIAN13 = Path(os.environ.get("PBR_DEBIAN13_ROOT", str(REPO / ".build" / "debian13")))
@@ -273,7 +276,7 @@ def _fits(params: Dict[str, Any], backend: str) -> bool:
     """iptables' multiport takes at most 15 ports (the module refuses more, tested elsewhere)."""
     if backend != "iptables":
         return True
-    from ansible_collections.pbr.linux.plugins.module_utils.netfilter import parse_ports
+    from ansible_collections.pbr.linux.plugins.module_utils._netfilter import parse_ports
 
     return all(
         iptables.multiport_count(parse_ports("dport", m["dport"])) <= iptables.MULTIPORT_MAX

@@ -12,8 +12,8 @@ import socket
 import struct
 from typing import List, Tuple
 
-from ansible_collections.pbr.linux.plugins.module_utils import netlink
-from ansible_collections.pbr.linux.plugins.module_utils.route import (
+from ansible_collections.pbr.linux.plugins.module_utils import _netlink as netlink
+from ansible_collections.pbr.linux.plugins.module_utils._ip_route_table import (
     Nexthop,
     _from_header_attrs,
     decode_route,

@@ -16,9 +16,9 @@ from pathlib import Path
 
 import pytest
 
-from ansible_collections.pbr.linux.plugins.module_utils import netlink
-from ansible_collections.pbr.linux.plugins.module_utils.host import Host
-from ansible_collections.pbr.linux.plugins.module_utils.rule import from_netlink
+from ansible_collections.pbr.linux.plugins.module_utils import _netlink as netlink
+from ansible_collections.pbr.linux.plugins.module_utils._host import Host
+from ansible_collections.pbr.linux.plugins.module_utils._ip_rule import from_netlink
 
 RULES = """\
 rule add priority 100 fwmark 0x1 lookup 100 protocol 242
@@ -40,8 +40,8 @@ rule add priority 301 iif veth0 sport 8080 lookup 100
 ORACLE = r"""
 import json, sys
 sys.path.insert(0, sys.argv[2])
-from ansible_collections.pbr.linux.plugins.module_utils.rule import from_netlink
-from ansible_collections.pbr.linux.plugins.module_utils.host import Host
+from ansible_collections.pbr.linux.plugins.module_utils._ip_rule import from_netlink
+from ansible_collections.pbr.linux.plugins.module_utils._host import Host
 ipr = Host(sys.argv[1]).ipr()  # pyroute2's IPRoute, opened inside the namespace
 rules = [from_netlink(m) for m in ipr.get_rules()]
 print(json.dumps(sorted(repr(r) for r in rules if r is not None)))

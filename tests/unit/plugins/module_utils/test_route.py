@@ -16,9 +16,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ansible_collections.pbr.linux.plugins.module_utils.common import PBR_PROTO, U32_MAX, PbrError
-from ansible_collections.pbr.linux.plugins.module_utils.engine import make_plan, show_text
-from ansible_collections.pbr.linux.plugins.module_utils.route import (
+from ansible_collections.pbr.linux.plugins.module_utils._engine import make_plan, show_text
+from ansible_collections.pbr.linux.plugins.module_utils._ip_route_table import (
     CONFIG_TYPES,
     LOCAL_TYPES,
     REJECT_TYPES,
@@ -35,6 +34,7 @@ from ansible_collections.pbr.linux.plugins.module_utils.route import (
     to_config,
     to_config_list,
 )
+from ansible_collections.pbr.linux.plugins.module_utils._values import PBR_PROTO, U32_MAX, PbrError
 
 BOOT = 3
 

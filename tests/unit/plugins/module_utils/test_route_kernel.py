@@ -20,17 +20,18 @@ from typing import Iterator, List
 
 import pytest
 
-from ansible_collections.pbr.linux.plugins.module_utils import engine, netlink
-from ansible_collections.pbr.linux.plugins.module_utils.common import PbrError
-from ansible_collections.pbr.linux.plugins.module_utils.host import Host, etc_root
-from ansible_collections.pbr.linux.plugins.module_utils.route import (
+from ansible_collections.pbr.linux.plugins.module_utils import _engine as engine
+from ansible_collections.pbr.linux.plugins.module_utils import _netlink as netlink
+from ansible_collections.pbr.linux.plugins.module_utils._host import Host, etc_root
+from ansible_collections.pbr.linux.plugins.module_utils._ip_route_table import (
     RouteKind,
     decode_route,
     from_netlink,
     parse_text,
     read_routes,
 )
-from ansible_collections.pbr.linux.plugins.module_utils.tables import TableNames
+from ansible_collections.pbr.linux.plugins.module_utils._iproute2 import TableNames
+from ansible_collections.pbr.linux.plugins.module_utils._values import PbrError
 
 pytestmark = pytest.mark.skipif(os.geteuid() != 0, reason="kernel-backed: needs root to create a namespace")
 
@@ -74,8 +75,8 @@ route add ::8:0/109 dev va table 102
 ORACLE = r"""
 import json, sys
 sys.path.insert(0, sys.argv[2])
-from ansible_collections.pbr.linux.plugins.module_utils.route import from_netlink
-from ansible_collections.pbr.linux.plugins.module_utils.host import Host
+from ansible_collections.pbr.linux.plugins.module_utils._ip_route_table import from_netlink
+from ansible_collections.pbr.linux.plugins.module_utils._host import Host
 ipr = Host(sys.argv[1]).ipr()  # pyroute2's IPRoute, opened inside the namespace
 links = {m['index']: m.get_attr('IFLA_IFNAME') for m in ipr.get_links()}
 routes = [from_netlink(m, links) for family in (2, 10) for m in ipr.get_routes(family=family)]

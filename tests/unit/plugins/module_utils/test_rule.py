@@ -15,9 +15,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ansible_collections.pbr.linux.plugins.module_utils.common import PBR_PROTO, U32_MAX, PbrError
-from ansible_collections.pbr.linux.plugins.module_utils.engine import make_plan, show_text
-from ansible_collections.pbr.linux.plugins.module_utils.rule import (
+from ansible_collections.pbr.linux.plugins.module_utils._engine import make_plan, show_text
+from ansible_collections.pbr.linux.plugins.module_utils._ip_rule import (
     Rule,
     RuleKind,
     from_netlink,
@@ -27,7 +26,8 @@ from ansible_collections.pbr.linux.plugins.module_utils.rule import (
     render_show,
     to_config,
 )
-from ansible_collections.pbr.linux.plugins.module_utils.tables import TableNames
+from ansible_collections.pbr.linux.plugins.module_utils._iproute2 import TableNames
+from ansible_collections.pbr.linux.plugins.module_utils._values import PBR_PROTO, U32_MAX, PbrError
 from ansible_collections.pbr.linux.tests.unit.plugins.module_utils.rule_strategies import (
     fake_msg,
     kernel_view,

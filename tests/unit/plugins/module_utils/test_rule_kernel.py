@@ -24,10 +24,16 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from ansible_collections.pbr.linux.plugins.module_utils.common import PBR_PROTO, U32_MAX, PbrError
-from ansible_collections.pbr.linux.plugins.module_utils.engine import apply_plan, make_plan
-from ansible_collections.pbr.linux.plugins.module_utils.host import Host
-from ansible_collections.pbr.linux.plugins.module_utils.rule import Rule, RuleKind, from_netlink, normalise, parse_line
+from ansible_collections.pbr.linux.plugins.module_utils._engine import apply_plan, make_plan
+from ansible_collections.pbr.linux.plugins.module_utils._host import Host
+from ansible_collections.pbr.linux.plugins.module_utils._ip_rule import (
+    Rule,
+    RuleKind,
+    from_netlink,
+    normalise,
+    parse_line,
+)
+from ansible_collections.pbr.linux.plugins.module_utils._values import PBR_PROTO, U32_MAX, PbrError
 from ansible_collections.pbr.linux.tests.unit.plugins.module_utils.rule_strategies import kernel_view, owned_rules
 
 BUILTIN = {"main": 254, "local": 255, "default": 253}

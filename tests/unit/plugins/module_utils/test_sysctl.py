@@ -18,10 +18,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from ansible_collections.pbr.linux.plugins.module_utils import engine
-from ansible_collections.pbr.linux.plugins.module_utils.common import PbrError
-from ansible_collections.pbr.linux.plugins.module_utils.host import Host
-from ansible_collections.pbr.linux.plugins.module_utils.sysctl import (
+from ansible_collections.pbr.linux.plugins.module_utils import _engine as engine
+from ansible_collections.pbr.linux.plugins.module_utils._host import Host
+from ansible_collections.pbr.linux.plugins.module_utils._src_valid_mark import (
     FILE,
     RUNNING,
     SETTINGS,
@@ -45,6 +44,7 @@ from ansible_collections.pbr.linux.plugins.module_utils.sysctl import (
     render_file,
     sysctl_key,
 )
+from ansible_collections.pbr.linux.plugins.module_utils._values import PbrError
 
 needs_root = pytest.mark.skipif(os.geteuid() != 0, reason="kernel-backed: needs root to create a namespace")
 

@@ -13,7 +13,15 @@ from typing import Any, Dict, Optional
 
 import pytest
 
-from ansible_collections.pbr.linux.plugins.module_utils.alias import (
+from ansible_collections.pbr.linux.plugins.module_utils._engine import make_plan
+from ansible_collections.pbr.linux.plugins.module_utils._iproute2 import (
+    TableNames,
+    check_table_name,
+    own_tables_file,
+    parse_id_name,
+    table_sources,
+)
+from ansible_collections.pbr.linux.plugins.module_utils._rt_tables_alias import (
     HEADER,
     Alias,
     AliasKind,
@@ -23,15 +31,7 @@ from ansible_collections.pbr.linux.plugins.module_utils.alias import (
     run_alias,
     write_entries,
 )
-from ansible_collections.pbr.linux.plugins.module_utils.common import PbrError
-from ansible_collections.pbr.linux.plugins.module_utils.engine import make_plan
-from ansible_collections.pbr.linux.plugins.module_utils.tables import (
-    TableNames,
-    check_table_name,
-    own_tables_file,
-    parse_id_name,
-    table_sources,
-)
+from ansible_collections.pbr.linux.plugins.module_utils._values import PbrError
 
 DEBIAN_RT_TABLES = """#
 # reserved values

@@ -22,8 +22,13 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from ansible_collections.pbr.linux.plugins.module_utils import alias, common, host, netfilter, rule, tables
-from ansible_collections.pbr.linux.plugins.module_utils.common import PbrError
+from ansible_collections.pbr.linux.plugins.module_utils import _host as host
+from ansible_collections.pbr.linux.plugins.module_utils import _ip_rule as rule
+from ansible_collections.pbr.linux.plugins.module_utils import _iproute2 as tables
+from ansible_collections.pbr.linux.plugins.module_utils import _netfilter as netfilter
+from ansible_collections.pbr.linux.plugins.module_utils import _rt_tables_alias as alias
+from ansible_collections.pbr.linux.plugins.module_utils import _values as common
+from ansible_collections.pbr.linux.plugins.module_utils._values import PbrError
 
 NAMES: List[Tuple[str, Callable[[str], Any], str]] = [
     ("check_ifname", lambda v: common.check_ifname("iif", v), "eth0"),

@@ -25,9 +25,9 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Dict, Hashable, List, Mapping, Optional, Sequence, Tuple
 
-from ansible_collections.pbr.linux.plugins.module_utils.common import PbrError, check_ifname, invalid
-from ansible_collections.pbr.linux.plugins.module_utils.engine import Kind, Op, Plan
-from ansible_collections.pbr.linux.plugins.module_utils.host import Host, atomic_write, read_text
+from ansible_collections.pbr.linux.plugins.module_utils._engine import Kind, Op, Plan
+from ansible_collections.pbr.linux.plugins.module_utils._host import Host, atomic_write, read_text
+from ansible_collections.pbr.linux.plugins.module_utils._values import PbrError, check_ifname, invalid
 
 SETTINGS = ("src_valid_mark", "rp_filter")
 RP_FILTER = {"off": 0, "strict": 1, "loose": 2}
@@ -577,7 +577,7 @@ class SysctlKind(Kind[Sysctl]):
 def prepare(params: Mapping[str, Any], check_mode: bool) -> Any:
     """pbr.linux.src_valid_mark: the task's scope (its interfaces and settings) becomes exactly what it
     asks for - "overridden" over the objects SysctlKind reads, which are only those."""
-    from ansible_collections.pbr.linux.plugins.module_utils.runner import Context, Task
+    from ansible_collections.pbr.linux.plugins.module_utils._runner import Context, Task
 
     request = parse_request(params)
     kind = SysctlKind(request, params.get("namespace"))

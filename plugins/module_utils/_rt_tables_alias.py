@@ -22,10 +22,9 @@ import tempfile
 from dataclasses import dataclass
 from typing import Any, Callable, Dict, Hashable, List, Optional, Sequence, Tuple
 
-from ansible_collections.pbr.linux.plugins.module_utils import engine
-from ansible_collections.pbr.linux.plugins.module_utils.common import PbrError, invalid, parse_int
-from ansible_collections.pbr.linux.plugins.module_utils.engine import Kind, Plan
-from ansible_collections.pbr.linux.plugins.module_utils.host import (
+from ansible_collections.pbr.linux.plugins.module_utils import _engine as engine
+from ansible_collections.pbr.linux.plugins.module_utils._engine import Kind, Plan
+from ansible_collections.pbr.linux.plugins.module_utils._host import (
     NETNS_ETC_DIR,
     Host,
     atomic_write,
@@ -33,7 +32,7 @@ from ansible_collections.pbr.linux.plugins.module_utils.host import (
     etc_root,
     read_text,
 )
-from ansible_collections.pbr.linux.plugins.module_utils.tables import (
+from ansible_collections.pbr.linux.plugins.module_utils._iproute2 import (
     BUILTIN_TABLES,
     CHECK_MODE_FACT,
     USR_ROOT,
@@ -42,6 +41,7 @@ from ansible_collections.pbr.linux.plugins.module_utils.tables import (
     parse_id_name,
     table_sources,
 )
+from ansible_collections.pbr.linux.plugins.module_utils._values import PbrError, invalid, parse_int
 
 HEADER = "# Managed by the pbr.linux Ansible collection\n"
 RESERVED_NAMES = {name: tid for tid, name in BUILTIN_TABLES.items()}
@@ -324,7 +324,7 @@ def alias_task(
 ) -> Any:
     """The runner's Task for rt_tables_alias: present -> merged, absent -> deleted (module_config);
     the result gains ``entries`` (our file after) and, in check mode, the names for later tasks."""
-    from ansible_collections.pbr.linux.plugins.module_utils.runner import Context, Task
+    from ansible_collections.pbr.linux.plugins.module_utils._runner import Context, Task
 
     namespace = check_namespace_name(namespace)
     engine_state, config, field = module_config(name, tid, aliases, state)
@@ -372,7 +372,7 @@ def run_alias(
     host_factory: Optional[Callable[[], Any]] = None,
 ) -> Dict[str, Any]:
     """One rt_tables_alias task end to end (tests: other /etc roots, a fake host)."""
-    from ansible_collections.pbr.linux.plugins.module_utils.runner import run_task
+    from ansible_collections.pbr.linux.plugins.module_utils._runner import run_task
 
     task = alias_task(name, tid, aliases, state, namespace, check_mode, etc, netns_etc, usr)
     return run_task(task, check_mode, diff, host_factory)

@@ -18,10 +18,9 @@ import re
 import shlex
 from typing import Any, Dict, List, Optional, Sequence, Set, Tuple
 
-from ansible_collections.pbr.linux.plugins.module_utils.common import U32_MAX, PbrError
-from ansible_collections.pbr.linux.plugins.module_utils.engine import Op, Plan
-from ansible_collections.pbr.linux.plugins.module_utils.host import Host
-from ansible_collections.pbr.linux.plugins.module_utils.netfilter import (
+from ansible_collections.pbr.linux.plugins.module_utils._engine import Op, Plan
+from ansible_collections.pbr.linux.plugins.module_utils._host import Host
+from ansible_collections.pbr.linux.plugins.module_utils._netfilter import (
     Chain,
     ChainSpec,
     Mark,
@@ -30,6 +29,7 @@ from ansible_collections.pbr.linux.plugins.module_utils.netfilter import (
     run_tool,
     shell_prefix,
 )
+from ansible_collections.pbr.linux.plugins.module_utils._values import U32_MAX, PbrError
 
 FAMILIES = ("ipv4", "ipv6")
 SAVE = {"ipv4": "iptables-save", "ipv6": "ip6tables-save"}

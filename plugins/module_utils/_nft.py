@@ -17,10 +17,9 @@ import ipaddress
 import re
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 
-from ansible_collections.pbr.linux.plugins.module_utils.common import U32_MAX, PbrError, is_wildcard
-from ansible_collections.pbr.linux.plugins.module_utils.engine import Plan
-from ansible_collections.pbr.linux.plugins.module_utils.host import Host
-from ansible_collections.pbr.linux.plugins.module_utils.netfilter import (
+from ansible_collections.pbr.linux.plugins.module_utils._engine import Plan
+from ansible_collections.pbr.linux.plugins.module_utils._host import Host
+from ansible_collections.pbr.linux.plugins.module_utils._netfilter import (
     Chain,
     ChainSpec,
     Mark,
@@ -29,6 +28,7 @@ from ansible_collections.pbr.linux.plugins.module_utils.netfilter import (
     run_tool,
     shell_prefix,
 )
+from ansible_collections.pbr.linux.plugins.module_utils._values import U32_MAX, PbrError, is_wildcard
 
 TABLE = "inet pbr_linux"
 SECTION = f"nft list table {TABLE}"

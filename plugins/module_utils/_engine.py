@@ -18,8 +18,8 @@ import time
 from dataclasses import dataclass, field
 from typing import Any, Dict, Generic, Hashable, List, Optional, Sequence, TypeVar
 
-from ansible_collections.pbr.linux.plugins.module_utils.common import PbrError
-from ansible_collections.pbr.linux.plugins.module_utils.host import BatchError, Host, atomic_write, read_text
+from ansible_collections.pbr.linux.plugins.module_utils._host import BatchError, Host, atomic_write, read_text
+from ansible_collections.pbr.linux.plugins.module_utils._values import PbrError
 
 T = TypeVar("T")
 

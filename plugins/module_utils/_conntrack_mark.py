@@ -21,8 +21,7 @@ from __future__ import annotations
 
 from typing import Any, Dict, List, Optional, Tuple
 
-from ansible_collections.pbr.linux.plugins.module_utils.common import PbrError, invalid, parse_network
-from ansible_collections.pbr.linux.plugins.module_utils.netfilter import (
+from ansible_collections.pbr.linux.plugins.module_utils._netfilter import (
     ChainSpec,
     Mark,
     NetfilterKind,
@@ -34,6 +33,7 @@ from ansible_collections.pbr.linux.plugins.module_utils.netfilter import (
     parse_mark,
     parse_mask,
 )
+from ansible_collections.pbr.linux.plugins.module_utils._values import PbrError, invalid, parse_network
 
 ROLE_PRE = Role(key="ctmark_pre", hook="prerouting", nft_type="filter", ipt="CTPRE")
 ROLE_OUT = Role(key="ctmark_out", hook="output", nft_type="route", ipt="CTOUT")

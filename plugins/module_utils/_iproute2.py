@@ -17,7 +17,8 @@ import os
 import re
 from typing import Any, Dict, List, Optional, Set, Tuple, Union
 
-from ansible_collections.pbr.linux.plugins.module_utils.common import (
+from ansible_collections.pbr.linux.plugins.module_utils._host import read_text
+from ansible_collections.pbr.linux.plugins.module_utils._values import (
     BUILTIN_PROTOS,
     PBR_FILE_STEM,
     PBR_PROTO,
@@ -27,7 +28,6 @@ from ansible_collections.pbr.linux.plugins.module_utils.common import (
     invalid,
     parse_int,
 )
-from ansible_collections.pbr.linux.plugins.module_utils.host import read_text
 
 USR_ROOT = "/usr/share"
 # The host fact through which check mode carries table names from rt_tables_alias to the later

@@ -113,7 +113,7 @@ def parse_prefix(
 ) -> Tuple[int, str, int]:
     """THE prefix parser: CIDR text (a bare address is a host prefix) -> (family, address, length).
 
-    The address is written as ``inet_ntop`` writes it (how the kernel, netlink.py and pyroute2 report
+    The address is written as ``inet_ntop`` writes it (how the kernel, _netlink.py and pyroute2 report
     it). Host bits are refused unless ``keep_host_bits`` (RPDB rules: the kernel keeps them as written
     and matches under the mask); routes and netfilter prefixes must be network addresses. No IPv6
     ``%zone`` suffix: ip and the kernel do not take one.

@@ -12,8 +12,18 @@ import socket
 from dataclasses import dataclass, replace
 from typing import Any, Dict, Hashable, List, Optional, Sequence, Tuple, Union
 
-from ansible_collections.pbr.linux.plugins.module_utils import netlink
-from ansible_collections.pbr.linux.plugins.module_utils.common import (
+from ansible_collections.pbr.linux.plugins.module_utils import _netlink as netlink
+from ansible_collections.pbr.linux.plugins.module_utils._engine import FileChange, Kind
+from ansible_collections.pbr.linux.plugins.module_utils._host import Host, etc_root, read_text
+from ansible_collections.pbr.linux.plugins.module_utils._iproute2 import (
+    TableNames,
+    dsfield_names,
+    own_protos_file,
+    proto_names,
+    proto_number,
+    resolve_table,
+)
+from ansible_collections.pbr.linux.plugins.module_utils._values import (
     FAMILIES,
     FAMILY_NAMES,
     PBR_PROTO,
@@ -30,16 +40,6 @@ from ansible_collections.pbr.linux.plugins.module_utils.common import (
     parse_range,
     parse_tos,
     proto_name,
-)
-from ansible_collections.pbr.linux.plugins.module_utils.engine import FileChange, Kind
-from ansible_collections.pbr.linux.plugins.module_utils.host import Host, etc_root, read_text
-from ansible_collections.pbr.linux.plugins.module_utils.tables import (
-    TableNames,
-    dsfield_names,
-    own_protos_file,
-    proto_names,
-    proto_number,
-    resolve_table,
 )
 
 ACTIONS = {"lookup": 1, "goto": 2, "nop": 3, "blackhole": 6, "unreachable": 7, "prohibit": 8}
@@ -636,6 +636,6 @@ def protos_file_change(host: Host) -> List[FileChange]:
 
 def prepare(params: Dict[str, Any], check_mode: bool) -> Any:
     """pbr.linux.ip_rule: a resource module (its state is the engine's), writing our rt_protos.d entry."""
-    from ansible_collections.pbr.linux.plugins.module_utils.runner import resource_task
+    from ansible_collections.pbr.linux.plugins.module_utils._runner import resource_task
 
     return resource_task(RuleKind(), params, check_mode, files=protos_file_change)

@@ -16,10 +16,10 @@ from typing import Any, Callable, Dict, List, Optional, Sequence
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.pbr.linux.plugins.module_utils import engine
-from ansible_collections.pbr.linux.plugins.module_utils.common import PbrError
-from ansible_collections.pbr.linux.plugins.module_utils.host import Host, etc_root
-from ansible_collections.pbr.linux.plugins.module_utils.tables import TableNames
+from ansible_collections.pbr.linux.plugins.module_utils import _engine as engine
+from ansible_collections.pbr.linux.plugins.module_utils._host import Host, etc_root
+from ansible_collections.pbr.linux.plugins.module_utils._iproute2 import TableNames
+from ansible_collections.pbr.linux.plugins.module_utils._values import PbrError
 
 Params = Dict[str, Any]
 

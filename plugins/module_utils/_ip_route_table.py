@@ -3,7 +3,7 @@
 """Routes inside routing tables: parse, normalise, render, read; plugged into the engine.
 
 One normalisation for every source: a config entry (:func:`normalise`), a line of
-``ip route show`` / ``ip route add`` (:func:`parse_line`) and a netlink message (netlink.py's
+``ip route show`` / ``ip route add`` (:func:`parse_line`) and a netlink message (_netlink.py's
 decoder or a pyroute2 rtmsg, :func:`from_netlink`) all become the same :class:`Route`, with the
 kernel's defaults filled in (IPv6 metric 1024, iproute2's default scope), so desired and
 read-back routes compare equal when the kernel holds what was asked.
@@ -19,11 +19,21 @@ from dataclasses import dataclass, replace
 from dataclasses import fields as dataclass_fields
 from typing import Any, Callable, Dict, Hashable, Iterable, List, Optional, Sequence, Set, Tuple, Union
 
-from ansible_collections.pbr.linux.plugins.module_utils import netlink
-from ansible_collections.pbr.linux.plugins.module_utils.common import (
+from ansible_collections.pbr.linux.plugins.module_utils import _netlink as netlink
+from ansible_collections.pbr.linux.plugins.module_utils._engine import Kind
+from ansible_collections.pbr.linux.plugins.module_utils._host import Host, etc_root
+from ansible_collections.pbr.linux.plugins.module_utils._iproute2 import (
+    BUILTIN_IDS,
+    TableNames,
+    dsfield_names,
+    proto_names,
+    proto_number,
+    resolve_table,
+)
+from ansible_collections.pbr.linux.plugins.module_utils._values import (
     AF as _AF,
 )
-from ansible_collections.pbr.linux.plugins.module_utils.common import (
+from ansible_collections.pbr.linux.plugins.module_utils._values import (
     FAMILIES,
     FAMILY_NAMES,
     PBR_PROTO,
@@ -37,16 +47,6 @@ from ansible_collections.pbr.linux.plugins.module_utils.common import (
     parse_prefix,
     parse_tos,
     proto_name,
-)
-from ansible_collections.pbr.linux.plugins.module_utils.engine import Kind
-from ansible_collections.pbr.linux.plugins.module_utils.host import Host, etc_root
-from ansible_collections.pbr.linux.plugins.module_utils.tables import (
-    BUILTIN_IDS,
-    TableNames,
-    dsfield_names,
-    proto_names,
-    proto_number,
-    resolve_table,
 )
 
 TableRef = Union[int, str]
@@ -919,7 +919,7 @@ def _u32(data: bytes) -> int:
     return int(_U32.unpack(data)[0])
 
 
-# the attributes from_netlink reads, decoded as netlink.py (and pyroute2) decode them
+# the attributes from_netlink reads, decoded as _netlink.py (and pyroute2) decode them
 _ROUTE_ATTRS: Dict[int, Tuple[str, Callable[[bytes], Any]]] = {
     kind: netlink.RTA[kind] for kind in (1, 4, 5, 6, 7, 8, 9, 15, 18)
 }
@@ -955,7 +955,7 @@ def decode_route(data: bytes) -> Tuple[Tuple[int, ...], Dict[str, Any]]:
 
 
 def read_routes(host: Host) -> List[Route]:
-    """Every IPv4 and IPv6 route of every table (cache entries excluded), through netlink.py."""
+    """Every IPv4 and IPv6 route of every table (cache entries excluded), through _netlink.py."""
     sock = host.netlink()
     links = netlink.link_names(sock)
     routes: List[Route] = []
@@ -1114,7 +1114,7 @@ def _fill_dev(route: Route, there: Route) -> Optional[Route]:
 
 def prepare(params: Dict[str, Any], check_mode: bool) -> Any:
     """pbr.linux.ip_route_table: a resource module (its state is the engine's), writing our rt_protos.d entry."""
-    from ansible_collections.pbr.linux.plugins.module_utils.rule import protos_file_change
-    from ansible_collections.pbr.linux.plugins.module_utils.runner import resource_task
+    from ansible_collections.pbr.linux.plugins.module_utils._ip_rule import protos_file_change
+    from ansible_collections.pbr.linux.plugins.module_utils._runner import resource_task
 
     return resource_task(RouteKind(), params, check_mode, files=protos_file_change)

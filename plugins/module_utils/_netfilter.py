@@ -25,8 +25,9 @@ import subprocess
 from dataclasses import dataclass
 from typing import Any, Callable, Dict, Hashable, List, Optional, Sequence, Tuple
 
-from ansible_collections.pbr.linux.plugins.module_utils import engine
-from ansible_collections.pbr.linux.plugins.module_utils.common import (
+from ansible_collections.pbr.linux.plugins.module_utils import _engine as engine
+from ansible_collections.pbr.linux.plugins.module_utils._host import Host
+from ansible_collections.pbr.linux.plugins.module_utils._values import (
     U32_MAX,
     Network,
     PbrError,
@@ -35,8 +36,7 @@ from ansible_collections.pbr.linux.plugins.module_utils.common import (
     parse_int,
     parse_range,
 )
-from ansible_collections.pbr.linux.plugins.module_utils.common import parse_mark as parse_mark_value
-from ansible_collections.pbr.linux.plugins.module_utils.host import Host
+from ansible_collections.pbr.linux.plugins.module_utils._values import parse_mark as parse_mark_value
 
 Mark = Tuple[int, int]  # (value, mask)
 PortRange = Tuple[int, int]
@@ -339,7 +339,8 @@ class NetfilterKind(engine.Kind[Chain]):
 
     # notation --------------------------------------------------------------------------
     def _backend(self, backend: str) -> Any:
-        from ansible_collections.pbr.linux.plugins.module_utils import iptables, nft
+        from ansible_collections.pbr.linux.plugins.module_utils import _iptables as iptables
+        from ansible_collections.pbr.linux.plugins.module_utils import _nft as nft
 
         return nft if backend == "nftables" else iptables
 
@@ -408,7 +409,7 @@ STATES = {"present": "overridden", "absent": "deleted"}
 
 def netfilter_task(kind: NetfilterKind, params: Dict[str, Any]) -> Any:
     """The runner's Task for a netfilter module (tproxy_divert, conntrack_mark)."""
-    from ansible_collections.pbr.linux.plugins.module_utils.runner import Context, Task
+    from ansible_collections.pbr.linux.plugins.module_utils._runner import Context, Task
 
     def extend(result: Dict[str, Any]) -> None:
         result["backend"] = kind.backend

@@ -15,9 +15,8 @@ from __future__ import annotations
 
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 
-from ansible_collections.pbr.linux.plugins.module_utils.common import PbrError, invalid, parse_address, parse_network
-from ansible_collections.pbr.linux.plugins.module_utils.iptables import MULTIPORT_MAX, multiport_count
-from ansible_collections.pbr.linux.plugins.module_utils.netfilter import (
+from ansible_collections.pbr.linux.plugins.module_utils._iptables import MULTIPORT_MAX, multiport_count
+from ansible_collections.pbr.linux.plugins.module_utils._netfilter import (
     ChainSpec,
     NetfilterKind,
     NfRule,
@@ -31,6 +30,7 @@ from ansible_collections.pbr.linux.plugins.module_utils.netfilter import (
     parse_ports,
     parse_protocols,
 )
+from ansible_collections.pbr.linux.plugins.module_utils._values import PbrError, invalid, parse_address, parse_network
 
 ROLE = Role(key="tproxy", hook="prerouting", nft_type="filter", ipt="TPROXY")
 MATCH_FIELDS = ("protocol", "dport", "daddr", "saddr", "in_interface")

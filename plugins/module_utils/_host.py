@@ -4,7 +4,7 @@
 
 Reads go through an rtnetlink socket opened *inside* the target namespace (setns on
 this thread, open the socket, switch back: the socket keeps its namespace, and no
-helper process is spawned) and the small decoder in netlink.py. Writes go through
+helper process is spawned) and the small decoder in _netlink.py. Writes go through
 ``ip [-n NS] -batch -`` with exactly the commands the plan shows, so what check mode
 reports is literally what apply runs. Files follow ``ip netns exec``'s view of /etc.
 """
@@ -19,8 +19,8 @@ import subprocess
 import tempfile
 from typing import Any, Callable, List, Optional, Sequence, Tuple
 
-from ansible_collections.pbr.linux.plugins.module_utils import netlink
-from ansible_collections.pbr.linux.plugins.module_utils.common import PbrError, invalid
+from ansible_collections.pbr.linux.plugins.module_utils import _netlink as netlink
+from ansible_collections.pbr.linux.plugins.module_utils._values import PbrError, invalid
 
 CLONE_NEWNET = 0x40000000
 NETNS_RUN_DIR = "/run/netns"
@@ -107,7 +107,7 @@ class Host:
             os.close(target)
 
     def netlink(self) -> socket.socket:
-        """An rtnetlink socket in this namespace (see netlink.py for the dump reader)."""
+        """An rtnetlink socket in this namespace (see _netlink.py for the dump reader)."""
         if self._sock is None:
             self._sock = self.in_namespace(netlink.open_socket)
         return self._sock
