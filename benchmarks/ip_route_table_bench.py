@@ -136,7 +136,7 @@ import json, os, subprocess, sys, time
 sys.path.insert(0, sys.argv[3])
 from ansible_collections.pbr.linux.plugins.module_utils import _netlink as netlink
 from ansible_collections.pbr.linux.plugins.module_utils._host import Host
-from ansible_collections.pbr.linux.plugins.module_utils._ip_route_table import from_netlink
+from ansible_collections.pbr.linux.plugins.module_utils._ip_route_table_kernel import from_netlink
 host, family, table, out = Host(sys.argv[1]), int(sys.argv[2]), int(sys.argv[4]), {}
 t = time.monotonic()
 links = netlink.link_names(host.netlink())

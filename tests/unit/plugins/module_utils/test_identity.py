@@ -18,7 +18,8 @@ import pytest
 
 from ansible_collections.pbr.linux.plugins.module_utils import _nft as nft
 from ansible_collections.pbr.linux.plugins.module_utils._engine import make_plan
-from ansible_collections.pbr.linux.plugins.module_utils._ip_route_table import Nexthop, Route, RouteKind
+from ansible_collections.pbr.linux.plugins.module_utils._ip_route_table import RouteKind
+from ansible_collections.pbr.linux.plugins.module_utils._ip_route_table_model import Nexthop, Route
 from ansible_collections.pbr.linux.plugins.module_utils._ip_rule import Rule, RuleKind
 from ansible_collections.pbr.linux.plugins.module_utils._values import PBR_PROTO, U32_MAX
 

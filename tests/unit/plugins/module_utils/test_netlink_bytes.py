@@ -13,12 +13,12 @@ import struct
 from typing import List, Tuple
 
 from ansible_collections.pbr.linux.plugins.module_utils import _netlink as netlink
-from ansible_collections.pbr.linux.plugins.module_utils._ip_route_table import (
-    Nexthop,
+from ansible_collections.pbr.linux.plugins.module_utils._ip_route_table_kernel import (
     _from_header_attrs,
     decode_route,
     from_netlink,
 )
+from ansible_collections.pbr.linux.plugins.module_utils._ip_route_table_model import Nexthop
 
 RTA_DST, RTA_OIF, RTA_GATEWAY, RTA_PRIORITY, RTA_MULTIPATH, RTA_TABLE = 1, 4, 5, 6, 9, 15
 RTNH_F_ONLINK = 4

@@ -17,16 +17,17 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ansible_collections.pbr.linux.plugins.module_utils._engine import make_plan, show_text
-from ansible_collections.pbr.linux.plugins.module_utils._ip_route_table import (
+from ansible_collections.pbr.linux.plugins.module_utils._ip_route_table import RouteKind
+from ansible_collections.pbr.linux.plugins.module_utils._ip_route_table_config import from_config, normalise
+from ansible_collections.pbr.linux.plugins.module_utils._ip_route_table_kernel import from_netlink
+from ansible_collections.pbr.linux.plugins.module_utils._ip_route_table_model import (
     CONFIG_TYPES,
     LOCAL_TYPES,
     REJECT_TYPES,
     Nexthop,
     Route,
-    RouteKind,
-    from_config,
-    from_netlink,
-    normalise,
+)
+from ansible_collections.pbr.linux.plugins.module_utils._ip_route_table_notation import (
     parse_line,
     parse_text,
     render_argv,

@@ -23,13 +23,13 @@ import pytest
 from ansible_collections.pbr.linux.plugins.module_utils import _engine as engine
 from ansible_collections.pbr.linux.plugins.module_utils import _netlink as netlink
 from ansible_collections.pbr.linux.plugins.module_utils._host import Host, etc_root
-from ansible_collections.pbr.linux.plugins.module_utils._ip_route_table import (
-    RouteKind,
+from ansible_collections.pbr.linux.plugins.module_utils._ip_route_table import RouteKind
+from ansible_collections.pbr.linux.plugins.module_utils._ip_route_table_kernel import (
     decode_route,
     from_netlink,
-    parse_text,
     read_routes,
 )
+from ansible_collections.pbr.linux.plugins.module_utils._ip_route_table_notation import parse_text
 from ansible_collections.pbr.linux.plugins.module_utils._iproute2 import TableNames
 from ansible_collections.pbr.linux.plugins.module_utils._values import PbrError
 
@@ -75,7 +75,7 @@ route add ::8:0/109 dev va table 102
 ORACLE = r"""
 import json, sys
 sys.path.insert(0, sys.argv[2])
-from ansible_collections.pbr.linux.plugins.module_utils._ip_route_table import from_netlink
+from ansible_collections.pbr.linux.plugins.module_utils._ip_route_table_kernel import from_netlink
 from ansible_collections.pbr.linux.plugins.module_utils._host import Host
 ipr = Host(sys.argv[1]).ipr()  # pyroute2's IPRoute, opened inside the namespace
 links = {m['index']: m.get_attr('IFLA_IFNAME') for m in ipr.get_links()}
