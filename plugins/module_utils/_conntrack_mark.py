@@ -21,18 +21,14 @@ from __future__ import annotations
 
 from typing import Any, Dict, List, Optional, Tuple
 
-from ansible_collections.pbr.linux.plugins.module_utils._netfilter import (
-    ChainSpec,
-    Mark,
-    NetfilterKind,
-    NfRule,
-    Role,
+from ansible_collections.pbr.linux.plugins.module_utils._netfilter import NetfilterKind, netfilter_task
+from ansible_collections.pbr.linux.plugins.module_utils._netfilter_config import (
     check_family,
-    netfilter_task,
     parse_iface,
     parse_mark,
     parse_mask,
 )
+from ansible_collections.pbr.linux.plugins.module_utils._netfilter_model import ChainSpec, Mark, NfRule, Role
 from ansible_collections.pbr.linux.plugins.module_utils._values import PbrError, invalid, parse_network
 
 ROLE_PRE = Role(key="ctmark_pre", hook="prerouting", nft_type="filter", ipt="CTPRE")

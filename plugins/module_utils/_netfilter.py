@@ -9,213 +9,41 @@ A task (``name``) owns a fixed set of chains, one per *role* of its module:
 - iptables: chains ``PBR_<NAME>_<ROLE>`` in the mangle table of iptables and/or ip6tables, each
   reached by exactly one ``-A <HOOK> -j <chain>`` rule in the built-in chain of its hook.
 
-The module builds backend-neutral :class:`NfRule` lists (what to match, what to do); :mod:`nft` and
-:mod:`iptables` render them in the exact text ``nft list`` / ``iptables-save`` print, so the chains
+The module builds backend-neutral :class:`NfRule` lists (what to match, what to do); :mod:`_nft` and
+:mod:`_iptables` render them in the exact text ``nft list`` / ``iptables-save`` print, so the chains
 read back from the host compare equal to the desired ones when nothing has to change. The engine
 plans chain by chain (:class:`NetfilterKind`); a plan is applied as ONE ``nft -f`` transaction or
 one ``iptables-restore --noflush`` per address family (undone if a later family fails).
+
+Layers: _netfilter_config (the modules' values), _netfilter_model (NfRule, Role, ChainSpec, Chain),
+_nft / _iptables (each backend's notation, canonical form, reads and transactions), and this file
+(finding the tools, the engine's Kind, the module task).
 """
 
 from __future__ import annotations
 
 import os
-import re
 import shutil
 import subprocess
-from dataclasses import dataclass
 from typing import Any, Callable, Dict, Hashable, List, Optional, Sequence, Tuple
 
 from ansible_collections.pbr.linux.plugins.module_utils import _engine as engine
 from ansible_collections.pbr.linux.plugins.module_utils._host import Host
-from ansible_collections.pbr.linux.plugins.module_utils._values import (
-    U32_MAX,
-    Network,
-    PbrError,
-    check_ifname,
-    invalid,
-    parse_int,
-    parse_range,
+from ansible_collections.pbr.linux.plugins.module_utils._netfilter_config import (
+    FAMILY_CHOICES,
+    check_name,
+    parse_families,
 )
-from ansible_collections.pbr.linux.plugins.module_utils._values import parse_mark as parse_mark_value
-
-Mark = Tuple[int, int]  # (value, mask)
-PortRange = Tuple[int, int]
+from ansible_collections.pbr.linux.plugins.module_utils._netfilter_model import Chain, ChainSpec, Role
+from ansible_collections.pbr.linux.plugins.module_utils._values import (
+    PbrError,
+    invalid,
+)
 
 BACKENDS = ("auto", "nftables", "iptables")
-FAMILY_CHOICES = {"ipv4": ("ipv4",), "ipv6": ("ipv6",), "both": ("ipv4", "ipv6")}
-PROTOCOLS = ("tcp", "udp")
 TOOL_TIMEOUT = 60
 
-_NAME = re.compile(r"[a-z0-9][a-z0-9-]{0,15}")
 _SBIN = ("/usr/local/sbin", "/usr/sbin", "/sbin")
-
-
-# ---------------------------------------------------------------------------- values
-def check_name(value: Any) -> str:
-    if not isinstance(value, str) or not _NAME.fullmatch(value):
-        raise invalid(
-            "name",
-            value,
-            "1 to 16 characters: lowercase letters, digits and '-', starting with a letter or digit "
-            "(it names the task's chains)",
-        )
-    return value
-
-
-def parse_families(value: Any) -> Tuple[str, ...]:
-    if value not in FAMILY_CHOICES:
-        raise invalid("family", value, "ipv4, ipv6 or both")
-    return FAMILY_CHOICES[value]
-
-
-def parse_iface(field: str, value: Any) -> str:
-    """An ``in_interface``: the kernel's interface-name rule (common.check_ifname), and a trailing
-    ``+`` as the documented wildcard (iptables ``-i eth+``, rendered ``iifname "eth*"`` for nft)."""
-    return check_ifname(field, value, wildcard=True)
-
-
-def parse_mask(field: str, value: Any) -> int:
-    return parse_int(field, value, 1, U32_MAX, "a mask")
-
-
-def parse_mark(field: str, value: Any, mask: Optional[int] = None, mask_field: str = "mask") -> Mark:
-    """A mark 1..0xffffffff with its mask (common.parse_mark); ``'0x1/0xff'`` carries its own mask."""
-    num, own_mask = parse_mark_value(field, value, lo=1)
-    if own_mask is not None and mask is not None:
-        raise invalid(field, value, f"a mark without '/mask' when {mask_field} is also given")
-    full = own_mask if own_mask is not None else (mask if mask is not None else U32_MAX)
-    if num & ~full & U32_MAX:
-        raise PbrError(
-            f"{field}: {num:#x} has bits outside its mask {full:#x}; expected a mark within the mask",
-            field,
-            value,
-        )
-    return (num, full)
-
-
-def parse_port(field: str, value: Any) -> int:
-    return parse_int(field, value, 1, 65535, "a port")
-
-
-def parse_ports(field: str, value: Any) -> Tuple[PortRange, ...]:
-    """A port, a range ('1000-2000' / '1000:2000') or a list of those -> sorted, merged ranges."""
-    items = value if isinstance(value, list) else [value]
-    if not items:
-        raise invalid(field, value, "a port, a range 'low-high' or a list of those")
-    return tuple(merge_ranges([parse_range(field, item, 1, 65535, "port") for item in items]))
-
-
-def merge_ranges(ranges: Sequence[Tuple[int, int]]) -> List[Tuple[int, int]]:
-    """Sort and merge overlapping or adjacent integer ranges (as nft does in a set)."""
-    out: List[Tuple[int, int]] = []
-    for lo, hi in sorted(ranges):
-        if out and lo <= out[-1][1] + 1:
-            out[-1] = (out[-1][0], max(out[-1][1], hi))
-        else:
-            out.append((lo, hi))
-    return out
-
-
-def family_name(net: Any) -> str:
-    return "ipv4" if net.version == 4 else "ipv6"
-
-
-def check_family(field: str, value: Any, net: Any, families: Sequence[str]) -> str:
-    fam = family_name(net)
-    if fam not in families:
-        raise PbrError(
-            f"{field}: {value!r} is {fam} but family is {'/'.join(families)}; expected an {families[0]} "
-            "address (or family: both)",
-            field,
-            value,
-        )
-    return fam
-
-
-def parse_protocols(field: str, value: Any) -> Tuple[str, ...]:
-    items = value if isinstance(value, list) else [value]
-    out: List[str] = []
-    for item in items:
-        if not isinstance(item, str) or item.strip().lower() not in PROTOCOLS:
-            raise invalid(field, item, "tcp, udp or a list of them")
-        if item.strip().lower() not in out:
-            out.append(item.strip().lower())
-    if not out:
-        raise invalid(field, value, "tcp, udp or a list of them")
-    return tuple(p for p in PROTOCOLS if p in out)
-
-
-# ---------------------------------------------------------------------------- model
-@dataclass(frozen=True)
-class NfRule:
-    """One rule, backend-neutral. Matches are ANDed; actions run in the order of the fields.
-
-    ``family`` restricts the rule to ipv4 or ipv6 (required with addresses, which are of that family);
-    None means both. ``save_ctmark`` sets the connection mark bits under its mask to its value
-    (always used together with the same ``set_mark``, so it equals CONNMARK --save-mark).
-    """
-
-    family: Optional[str] = None
-    iif: Optional[str] = None
-    saddr: Tuple[Network, ...] = ()
-    daddr: Tuple[Network, ...] = ()
-    l4proto: Tuple[str, ...] = ()
-    dport: Tuple[PortRange, ...] = ()
-    mark: Optional[Mark] = None
-    ctmark: Optional[Mark] = None
-    socket_transparent: bool = False
-    tproxy: Optional[Tuple[int, Optional[str]]] = None  # (port, address or None)
-    set_mark: Optional[Mark] = None
-    save_ctmark: Optional[Mark] = None
-    verdict: Optional[str] = None  # accept | return
-
-
-@dataclass(frozen=True)
-class Role:
-    """A chain a module's task owns: nft ``<name>_<key>``, iptables ``PBR_<NAME>_<ipt>``."""
-
-    key: str
-    hook: str  # prerouting | output
-    nft_type: str  # filter | route (route re-routes locally generated packets whose mark changed)
-    ipt: str
-
-    def nft_name(self, task: str) -> str:
-        return f"{task}_{self.key}"
-
-    def ipt_name(self, task: str) -> str:
-        return f"PBR_{task.upper()}_{self.ipt}"
-
-    def nft_header(self) -> str:
-        return f"type {self.nft_type} hook {self.hook} priority mangle; policy accept;"
-
-    def ipt_hook(self) -> str:
-        return self.hook.upper()
-
-
-@dataclass(frozen=True)
-class ChainSpec:
-    role: Role
-    rules: Tuple[NfRule, ...]
-
-
-@dataclass(frozen=True)
-class Chain:
-    """One owned chain as the backend prints it.
-
-    nftables: family 'inet', hook = the chain's ``type ... hook ... priority ...;`` line ('' when it
-    is not a base chain). iptables: family ipv4/ipv6, hook = the built-in chain that jumps to it,
-    jumps = how many exact ``-A <hook> -j <name>`` rules there are (1 when all is well), and
-    jump_positions their rule numbers (surplus jumps are deleted by number, so the first one stays where it is).
-    """
-
-    backend: str
-    family: str
-    name: str
-    hook: str
-    rules: Tuple[str, ...]
-    jumps: int = 1
-    # iptables: where the jumps are in the hook's chain (1-based rule numbers, as read; not part of the key)
-    jump_positions: Tuple[int, ...] = ()
 
 
 # ---------------------------------------------------------------------------- tools

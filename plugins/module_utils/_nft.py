@@ -19,15 +19,9 @@ from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 from ansible_collections.pbr.linux.plugins.module_utils._engine import Plan
 from ansible_collections.pbr.linux.plugins.module_utils._host import Host
-from ansible_collections.pbr.linux.plugins.module_utils._netfilter import (
-    Chain,
-    ChainSpec,
-    Mark,
-    NfRule,
-    merge_ranges,
-    run_tool,
-    shell_prefix,
-)
+from ansible_collections.pbr.linux.plugins.module_utils._netfilter import run_tool, shell_prefix
+from ansible_collections.pbr.linux.plugins.module_utils._netfilter_config import merge_ranges
+from ansible_collections.pbr.linux.plugins.module_utils._netfilter_model import Chain, ChainSpec, Mark, NfRule
 from ansible_collections.pbr.linux.plugins.module_utils._values import U32_MAX, PbrError, is_wildcard
 
 TABLE = "inet pbr_linux"

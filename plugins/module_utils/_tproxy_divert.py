@@ -16,13 +16,9 @@ from __future__ import annotations
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 from ansible_collections.pbr.linux.plugins.module_utils._iptables import MULTIPORT_MAX, multiport_count
-from ansible_collections.pbr.linux.plugins.module_utils._netfilter import (
-    ChainSpec,
-    NetfilterKind,
-    NfRule,
-    Role,
+from ansible_collections.pbr.linux.plugins.module_utils._netfilter import NetfilterKind, netfilter_task
+from ansible_collections.pbr.linux.plugins.module_utils._netfilter_config import (
     check_family,
-    netfilter_task,
     parse_iface,
     parse_mark,
     parse_mask,
@@ -30,6 +26,7 @@ from ansible_collections.pbr.linux.plugins.module_utils._netfilter import (
     parse_ports,
     parse_protocols,
 )
+from ansible_collections.pbr.linux.plugins.module_utils._netfilter_model import ChainSpec, NfRule, Role
 from ansible_collections.pbr.linux.plugins.module_utils._values import PbrError, invalid, parse_address, parse_network
 
 ROLE = Role(key="tproxy", hook="prerouting", nft_type="filter", ipt="TPROXY")

@@ -19,14 +19,9 @@ from ansible_collections.pbr.linux.plugins.module_utils import _engine as engine
 from ansible_collections.pbr.linux.plugins.module_utils import _iptables as iptables
 from ansible_collections.pbr.linux.plugins.module_utils import _nft as nft
 from ansible_collections.pbr.linux.plugins.module_utils import _tproxy_divert as tproxy
-from ansible_collections.pbr.linux.plugins.module_utils._netfilter import (
-    Chain,
-    NetfilterKind,
-    NfRule,
-    parse_mark,
-    parse_ports,
-    resolve_backend,
-)
+from ansible_collections.pbr.linux.plugins.module_utils._netfilter import NetfilterKind, resolve_backend
+from ansible_collections.pbr.linux.plugins.module_utils._netfilter_config import parse_mark, parse_ports
+from ansible_collections.pbr.linux.plugins.module_utils._netfilter_model import Chain, NfRule
 from ansible_collections.pbr.linux.plugins.module_utils._values import U32_MAX, PbrError
 
 

@@ -32,7 +32,8 @@ from ansible_collections.pbr.linux.plugins.module_utils import _nft as nft
 from ansible_collections.pbr.linux.plugins.module_utils import _tproxy_divert as tproxy
 from ansible_collections.pbr.linux.plugins.module_utils._engine import make_plan
 from ansible_collections.pbr.linux.plugins.module_utils._host import Host
-from ansible_collections.pbr.linux.plugins.module_utils._netfilter import Chain, NetfilterKind, find_tool
+from ansible_collections.pbr.linux.plugins.module_utils._netfilter import NetfilterKind, find_tool
+from ansible_collections.pbr.linux.plugins.module_utils._netfilter_model import Chain
 from ansible_collections.pbr.linux.plugins.module_utils._values import U32_MAX
 
 REPO = Path(__file__).resolve().parents[4]
@@ -276,7 +277,7 @@ def _fits(params: Dict[str, Any], backend: str) -> bool:
     """iptables' multiport takes at most 15 ports (the module refuses more, tested elsewhere)."""
     if backend != "iptables":
         return True
-    from ansible_collections.pbr.linux.plugins.module_utils._netfilter import parse_ports
+    from ansible_collections.pbr.linux.plugins.module_utils._netfilter_config import parse_ports
 
     return all(
         iptables.multiport_count(parse_ports("dport", m["dport"])) <= iptables.MULTIPORT_MAX

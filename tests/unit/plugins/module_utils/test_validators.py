@@ -25,7 +25,7 @@ from hypothesis import strategies as st
 from ansible_collections.pbr.linux.plugins.module_utils import _host as host
 from ansible_collections.pbr.linux.plugins.module_utils import _ip_rule as rule
 from ansible_collections.pbr.linux.plugins.module_utils import _iproute2 as tables
-from ansible_collections.pbr.linux.plugins.module_utils import _netfilter as netfilter
+from ansible_collections.pbr.linux.plugins.module_utils import _netfilter_config as netfilter
 from ansible_collections.pbr.linux.plugins.module_utils import _rt_tables_alias as alias
 from ansible_collections.pbr.linux.plugins.module_utils import _values as common
 from ansible_collections.pbr.linux.plugins.module_utils._values import PbrError
@@ -59,7 +59,7 @@ VALUES: List[Tuple[str, Callable[[str], Any], str]] = [
     ("tables.resolve_table", lambda v: tables.resolve_table("table", v, None), "main"),
     ("rule._ipproto", lambda v: rule._ipproto("ipproto", v), "tcp"),
     ("tables.resolve", lambda v: tables.TableNames("/nonexistent").resolve("table", v), "100"),
-    ("tables.proto_number", lambda v: tables.proto_number(v), "static"),
+    ("tables.proto_number", tables.proto_number, "static"),
 ]
 
 CONTROL = st.characters(min_codepoint=0, max_codepoint=0x1F) | st.just("\x7f")
