@@ -15,287 +15,40 @@ dotted key, ``net.ipv4.conf.eth1/100.rp_filter``, because the first separator be
 /proc/sys/net shows the network namespace of the task that *opens* a file there, and an open
 file keeps it: reads and writes open the file with this thread switched into the namespace
 (:meth:`Host.in_namespace`), so no helper process is needed.
+
+Layers: _src_valid_mark_notation (keys, paths, our file's text), _src_valid_mark_kernel (/proc/sys),
+_src_valid_mark_config (the module's options -> Request), and this file (the objects, the engine's
+Kind, the module's ``prepare``).
 """
 
 from __future__ import annotations
 
-import errno
 import os
-import re
-from dataclasses import dataclass, field
-from typing import Any, Dict, Hashable, List, Mapping, Optional, Sequence, Tuple
+from dataclasses import dataclass
+from typing import Any, Dict, Hashable, List, Mapping, Optional, Sequence
 
 from ansible_collections.pbr.linux.plugins.module_utils._engine import Kind, Op, Plan
 from ansible_collections.pbr.linux.plugins.module_utils._host import Host, atomic_write, read_text
-from ansible_collections.pbr.linux.plugins.module_utils._values import PbrError, check_ifname, invalid
-
-SETTINGS = ("src_valid_mark", "rp_filter")
-RP_FILTER = {"off": 0, "strict": 1, "loose": 2}
-RP_FILTER_NAMES = {v: k for k, v in RP_FILTER.items()}
-SPECIAL = ("all", "default")
-CONF = ("net", "ipv4", "conf")
-PROC_SYS = "/proc/sys"
-FILE_NAME = "60-pbr-linux.conf"
-RUNNING = "running"
-FILE = "file"
-HEADER = "# Managed by the pbr.linux Ansible collection (pbr.linux.src_valid_mark): edits here are overwritten.\n"
-HEADER_ROOT = (
-    "# Loaded at boot by systemd-sysctl (and by udev for an interface that appears later);\n"
-    "# load it now with: sysctl -e -p {path}\n"
+from ansible_collections.pbr.linux.plugins.module_utils._src_valid_mark_config import Request, parse_request
+from ansible_collections.pbr.linux.plugins.module_utils._src_valid_mark_kernel import ProcSys, sysctl_command
+from ansible_collections.pbr.linux.plugins.module_utils._src_valid_mark_notation import (
+    FILE,
+    PROC_SYS,
+    RP_FILTER_NAMES,
+    RUNNING,
+    SETTINGS,
+    SPECIAL,
+    Entry,
+    Slot,
+    SysctlFile,
+    _slot_order,
+    parse_file,
+    persist_path,
+    render_file,
+    sysctl_key,
+    value_text,
 )
-HEADER_NETNS = (
-    "# For network namespace {namespace}: systemd does not load it; `ip netns exec {namespace}` shows it as\n"
-    "# /etc/sysctl.d/{name}: load it with: ip netns exec {namespace} sysctl -e -p /etc/sysctl.d/{name}\n"
-)
-HEADER_PREVIOUS = "# A '# pbr.linux previous:' line keeps the value its entry replaced (state=absent restores it).\n"
-_PREVIOUS = re.compile(r"^#\s*pbr\.linux previous:\s*(\S+?)\s*=\s*(\S+)\s*$")
-_SETTING = re.compile(r"^[ \t]*(-?)([^=#;\s][^=]*?)\s*=\s*(.*?)\s*$")
-
-Slot = Tuple[str, str]  # (interface, setting)
-
-
-# ---------------------------------------------------------------------------- keys and paths
-def sysctl_key(interface: str, setting: str) -> str:
-    """``net.ipv4.conf.<if>.<setting>`` with each dot of the interface name written as ``/``."""
-    return ".".join(CONF + (interface.replace(".", "/"), setting))
-
-
-def key_to_path(key: str) -> str:
-    """A sysctl key in either notation -> the path under /proc/sys (sysctl(8) rules).
-
-    When the first separator is a dot, dots separate and slashes stand for dots; when it is a
-    slash, the key already is a path.
-    """
-    key = key.strip().strip("./")
-    first = re.search(r"[./]", key)
-    if first and first.group(0) == ".":
-        key = key.translate(str.maketrans("./", "/."))
-    return key
-
-
-def parse_key(key: str) -> Optional[Slot]:
-    """``(interface, setting)`` for a key of ours (either notation), else None."""
-    parts = key_to_path(key).split("/")
-    if len(parts) == 5 and tuple(parts[:3]) == CONF and parts[4] in SETTINGS and parts[3] not in ("", ".", ".."):
-        return (parts[3], parts[4])
-    return None
-
-
-def proc_path(interface: str, setting: str, root: str = PROC_SYS) -> str:
-    return os.path.join(root, *CONF, interface, setting)
-
-
-def persist_path(namespace: Optional[str], etc: str = "/etc") -> str:
-    """Our sysctl.d file. For a namespace: ``/etc/netns/NS/sysctl.d/...``, which ``ip netns exec NS``
-    shows as /etc/sysctl.d (so ``ip netns exec NS sysctl -e -p /etc/sysctl.d/60-pbr-linux.conf`` loads it);
-    never the root view's /etc/sysctl.d, which systemd-sysctl applies to the root namespace only."""
-    if namespace:
-        return os.path.join(etc, "netns", namespace, "sysctl.d", FILE_NAME)
-    return os.path.join(etc, "sysctl.d", FILE_NAME)
-
-
-def value_text(setting: str, value: int) -> str:
-    if setting == "rp_filter":
-        return RP_FILTER_NAMES.get(value, str(value))
-    return "true" if value else "false"
-
-
-# ---------------------------------------------------------------------------- our file
-@dataclass(frozen=True)
-class Entry:
-    value: int
-    previous: Optional[int] = None  # the running value the entry replaced; None: unknown (pending)
-
-
-@dataclass
-class SysctlFile:
-    """Our sysctl.d file: entries we manage, and any other setting lines, kept verbatim."""
-
-    entries: Dict[Slot, Entry] = field(default_factory=dict)
-    other: List[str] = field(default_factory=list)
-
-
-def _int(text: str) -> Optional[int]:
-    return int(text) if re.fullmatch(r"-?\d+", text.strip()) else None
-
-
-def parse_file(text: Optional[str]) -> SysctlFile:
-    """Parse our file. Comments go (the header is rewritten), except our ``previous`` records.
-
-    Lines for keys we do not manage are kept as they are; a later line for the same key wins,
-    as when sysctl applies the file.
-    """
-    out = SysctlFile()
-    previous: Dict[Slot, int] = {}
-    for raw in (text or "").splitlines():
-        line = raw.strip()
-        if not line:
-            continue
-        if line[0] in "#;":
-            match = _PREVIOUS.match(line)
-            slot = parse_key(match.group(1)) if match else None
-            value = _int(match.group(2)) if match else None
-            if slot is not None and value is not None:
-                previous[slot] = value
-            continue
-        match = _SETTING.match(line)
-        slot = parse_key(match.group(2)) if match else None
-        value = _int(match.group(3)) if match else None
-        if slot is None or value is None:
-            out.other.append(line)
-            continue
-        out.entries.pop(slot, None)
-        out.entries[slot] = Entry(value)
-    for slot, entry in out.entries.items():
-        if slot in previous:
-            out.entries[slot] = Entry(entry.value, previous[slot])
-    return out
-
-
-def _slot_order(slot: Slot) -> Tuple[int, str, int]:
-    interface, setting = slot
-    return (SPECIAL.index(interface) if interface in SPECIAL else len(SPECIAL), interface, SETTINGS.index(setting))
-
-
-def render_file(data: SysctlFile, path: str, namespace: Optional[str] = None) -> str:
-    lines = [HEADER]
-    if namespace:
-        lines.append(HEADER_NETNS.format(namespace=namespace, name=os.path.basename(path)))
-    else:
-        lines.append(HEADER_ROOT.format(path=path))
-    lines.append(HEADER_PREVIOUS)
-    lines += [line + "\n" for line in data.other]
-    for slot in sorted(data.entries, key=_slot_order):
-        entry = data.entries[slot]
-        key = sysctl_key(*slot)
-        lines.append(f"{key} = {entry.value}\n")
-        if entry.previous is not None:
-            lines.append(f"# pbr.linux previous: {key} = {entry.previous}\n")
-    return "".join(lines)
-
-
-# ---------------------------------------------------------------------------- /proc/sys
-class ProcSys:
-    """net.ipv4.conf.* of one namespace, read and written through /proc/sys."""
-
-    def __init__(self, host: Optional[Host], root: str = PROC_SYS) -> None:
-        self.host = host
-        self.root = root
-
-    def _inside(self, make: Any) -> Any:
-        return self.host.in_namespace(make) if self.host is not None else make()
-
-    def interfaces(self) -> List[str]:
-        """Every name under net/ipv4/conf (the interfaces with IPv4 configuration, plus all/default)."""
-        return sorted(self._inside(lambda: os.listdir(os.path.join(self.root, *CONF))))
-
-    def read(self, slots: Sequence[Slot]) -> Dict[Slot, int]:
-        """Current values of the slots that exist (a missing interface is simply left out)."""
-
-        def read_all() -> Dict[Slot, int]:
-            values: Dict[Slot, int] = {}
-            for slot in slots:
-                path = proc_path(*slot, root=self.root)
-                try:
-                    with open(path) as handle:
-                        text = handle.read(64)
-                except FileNotFoundError:
-                    continue
-                except OSError as err:
-                    raise PbrError(f"cannot read {path}{self._where()}: {err.strerror}") from None
-                number = _int(text)
-                if number is not None:
-                    values[slot] = number
-            return values
-
-        return self._inside(read_all)
-
-    def write(self, interface: str, setting: str, value: int) -> None:
-        path = proc_path(interface, setting, root=self.root)
-        try:
-            fd = self._inside(lambda: os.open(path, os.O_WRONLY))
-        except OSError as err:
-            what = "the interface does not exist" if err.errno == errno.ENOENT else err.strerror
-            raise PbrError(f"cannot open {path}{self._where()}: {what}", "interfaces", interface) from None
-        try:
-            os.write(fd, f"{value}\n".encode())
-        except OSError as err:
-            raise PbrError(
-                f"the kernel refused `{sysctl_command(interface, setting, value)}`{self._where()}: {err.strerror}",
-                "interfaces",
-                interface,
-            ) from None
-        finally:
-            os.close(fd)
-
-    def _where(self) -> str:
-        return f" in namespace {self.host.namespace}" if self.host is not None and self.host.namespace else ""
-
-
-def sysctl_command(interface: str, setting: str, value: int) -> str:
-    return f"sysctl -w {sysctl_key(interface, setting)}={value}"
-
-
-# ---------------------------------------------------------------------------- the request
-@dataclass(frozen=True)
-class Request:
-    """The validated module parameters."""
-
-    interfaces: Tuple[str, ...]
-    settings: Tuple[Tuple[str, int], ...]  # (setting, value) to set with state=present
-    state: str = "present"
-    persist: bool = True
-
-    def scope(self) -> Tuple[str, ...]:
-        """The settings this task is about: the ones given, or both for state=absent."""
-        return SETTINGS if self.state == "absent" else tuple(setting[0] for setting in self.settings)
-
-
-def parse_rp_filter(value: Any) -> Optional[int]:
-    expected = "off, strict or loose (or 0, 1, 2)"
-    if value is None:
-        return None
-    if value is False:  # an unquoted `off` in YAML 1.1 is the boolean false
-        return 0
-    if isinstance(value, bool):
-        raise invalid("rp_filter", value, expected + "; quote 'off' in YAML, and true does not say which mode")
-    if isinstance(value, int) and value in RP_FILTER_NAMES:
-        return value
-    if isinstance(value, str):
-        text = value.strip().lower()
-        if text in RP_FILTER:
-            return RP_FILTER[text]
-        if text in ("0", "1", "2"):
-            return int(text)
-    raise invalid("rp_filter", value, expected)
-
-
-def parse_request(params: Mapping[str, Any]) -> Request:
-    """Validate the parameters, before anything on the host is read or changed."""
-    state = params.get("state", "present")
-    if state not in ("present", "absent"):
-        raise invalid("state", state, "present or absent")
-    raw = params.get("interfaces")
-    if isinstance(raw, str):
-        raw = [raw]
-    if not isinstance(raw, (list, tuple)) or not raw:
-        raise invalid("interfaces", raw, "a list of one or more interface names (or all, default)")
-    names: List[str] = []
-    for n, name in enumerate(raw):
-        check_ifname(f"interfaces[{n}]", name)
-        if name not in names:
-            names.append(name)
-    svm = params.get("src_valid_mark", True)
-    if not isinstance(svm, bool):
-        raise invalid("src_valid_mark", svm, "a boolean")
-    persist = params.get("persist", True)
-    if not isinstance(persist, bool):
-        raise invalid("persist", persist, "a boolean")
-    settings: List[Tuple[str, int]] = [("src_valid_mark", int(svm))]
-    rp_filter = parse_rp_filter(params.get("rp_filter"))
-    if rp_filter is not None:
-        settings.append(("rp_filter", rp_filter))
-    return Request(tuple(names), tuple(settings), state, persist)
+from ansible_collections.pbr.linux.plugins.module_utils._values import PbrError
 
 
 # ---------------------------------------------------------------------------- objects

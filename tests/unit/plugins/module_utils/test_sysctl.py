@@ -21,24 +21,25 @@ from hypothesis import strategies as st
 from ansible_collections.pbr.linux.plugins.module_utils import _engine as engine
 from ansible_collections.pbr.linux.plugins.module_utils._host import Host
 from ansible_collections.pbr.linux.plugins.module_utils._src_valid_mark import (
-    FILE,
-    RUNNING,
-    SETTINGS,
-    Entry,
-    ProcSys,
-    Request,
     Snapshot,
     Sysctl,
-    SysctlFile,
     SysctlKind,
     current_objects,
     desired_objects,
     effective,
-    key_to_path,
     new_file,
+)
+from ansible_collections.pbr.linux.plugins.module_utils._src_valid_mark_config import Request, parse_request
+from ansible_collections.pbr.linux.plugins.module_utils._src_valid_mark_kernel import ProcSys
+from ansible_collections.pbr.linux.plugins.module_utils._src_valid_mark_notation import (
+    FILE,
+    RUNNING,
+    SETTINGS,
+    Entry,
+    SysctlFile,
+    key_to_path,
     parse_file,
     parse_key,
-    parse_request,
     persist_path,
     proc_path,
     render_file,
