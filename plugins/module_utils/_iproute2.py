@@ -60,14 +60,20 @@ def own_protos_file(etc: str) -> str:
     return os.path.join(etc, "iproute2", "rt_protos.d", PBR_FILE_STEM + ".conf")
 
 
-def table_sources(etc: str = "/etc", usr: str = USR_ROOT) -> List[str]:
-    main = os.path.join(etc, "iproute2", "rt_tables")
+def sources(name: str, etc: str = "/etc", usr: str = USR_ROOT) -> List[str]:
+    """The files iproute2 reads for ``name`` (rt_tables, rt_protos), in its order: <etc>/iproute2/NAME
+    (or the /usr/share one when it is missing), then the *.conf of NAME.d in /usr/share and <etc>."""
+    main = os.path.join(etc, "iproute2", name)
     if not os.path.exists(main):
-        main = os.path.join(usr, "iproute2", "rt_tables")
-    sources = [main]
+        main = os.path.join(usr, "iproute2", name)
+    out = [main]
     for base in (usr, etc):
-        sources.extend(sorted(glob.glob(os.path.join(base, "iproute2", "rt_tables.d", "*.conf"))))
-    return sources
+        out.extend(sorted(glob.glob(os.path.join(base, "iproute2", name + ".d", "*.conf"))))
+    return out
+
+
+def table_sources(etc: str = "/etc", usr: str = USR_ROOT) -> List[str]:
+    return sources("rt_tables", etc, usr)
 
 
 def check_table_name(field: str, value: str) -> str:
@@ -150,13 +156,7 @@ class TableNames:
 def proto_names(etc: str = "/etc", usr: str = USR_ROOT) -> Dict[int, str]:
     """Protocol id -> name from rt_protos files (used for display only)."""
     names: Dict[int, str] = {}
-    main = os.path.join(etc, "iproute2", "rt_protos")
-    if not os.path.exists(main):
-        main = os.path.join(usr, "iproute2", "rt_protos")
-    paths = [main]
-    for base in (usr, etc):
-        paths.extend(sorted(glob.glob(os.path.join(base, "iproute2", "rt_protos.d", "*.conf"))))
-    for path in paths:
+    for path in sources("rt_protos", etc, usr):
         text = read_text(path)
         if text:
             for pid, name in parse_id_name(text):

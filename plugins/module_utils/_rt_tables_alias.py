@@ -359,20 +359,11 @@ def prepare(params: Dict[str, Any], check_mode: bool) -> Any:
 
 
 def run_alias(
-    name: Optional[str] = None,
-    tid: Any = None,
-    aliases: Optional[Sequence[Any]] = None,
-    state: str = "present",
-    namespace: Optional[str] = None,
-    check_mode: bool = False,
-    diff: bool = False,
-    etc: str = "/etc",
-    netns_etc: str = NETNS_ETC_DIR,
-    usr: str = USR_ROOT,
-    host_factory: Optional[Callable[[], Any]] = None,
+    *args: Any, diff: bool = False, host_factory: Optional[Callable[[], Any]] = None, **kwargs: Any
 ) -> Dict[str, Any]:
-    """One rt_tables_alias task end to end (tests: other /etc roots, a fake host)."""
+    """One rt_tables_alias task end to end, with :func:`alias_task`'s arguments (tests: other /etc
+    roots, a fake host)."""
     from ansible_collections.pbr.linux.plugins.module_utils._runner import run_task
 
-    task = alias_task(name, tid, aliases, state, namespace, check_mode, etc, netns_etc, usr)
-    return run_task(task, check_mode, diff, host_factory)
+    task = alias_task(*args, **kwargs)
+    return run_task(task, bool(kwargs.get("check_mode")), diff, host_factory)
