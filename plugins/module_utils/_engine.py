@@ -16,18 +16,19 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
-from typing import Any, Dict, Generic, Hashable, List, Optional, Sequence, TypeVar
+from typing import Any, Callable, Dict, Generic, Hashable, List, Optional, Sequence, TypeVar
 
 from ansible_collections.pbr.linux.plugins.module_utils._host import BatchError, Host, atomic_write, read_text
 from ansible_collections.pbr.linux.plugins.module_utils._values import PbrError
 
 T = TypeVar("T")
+C = TypeVar("C")  # what a kind needs from the host to resolve its config (its context)
 
 STATES = ("merged", "replaced", "overridden", "deleted", "gathered", "rendered", "parsed")
 OFFLINE_STATES = ("rendered", "parsed")
 
 
-class Kind(Generic[T]):
+class Kind(Generic[T, C]):
     """A resource type. Subclasses implement the small, type-specific pieces."""
 
     noun = "object"
@@ -97,7 +98,8 @@ class Kind(Generic[T]):
         return ""
 
     # I/O ------------------------------------------------------------------------------
-    def from_config(self, config: Sequence[Dict[str, Any]], resolver: Any) -> List[T]:
+    def from_config(self, config: Sequence[Dict[str, Any]], context: Optional[C]) -> List[T]:
+        """Validated, normalised desired objects; ``context`` is None offline (rendered, parsed)."""
         raise NotImplementedError
 
     def named_groups(self) -> Sequence[Hashable]:
@@ -182,7 +184,7 @@ class Plan(Generic[T]):
 
 
 def make_plan(
-    kind: Kind[T], desired: Sequence[T], current: Sequence[T], state: str, groups: Sequence[Hashable] = ()
+    kind: Kind[T, Any], desired: Sequence[T], current: Sequence[T], state: str, groups: Sequence[Hashable] = ()
 ) -> Plan[T]:
     """Compare desired with current for one state; never plans a change to a foreign object.
 
@@ -279,13 +281,13 @@ def make_plan(
     return plan
 
 
-def commands(kind: Kind[T], plan: Plan[T]) -> List[str]:
+def commands(kind: Kind[T, Any], plan: Plan[T]) -> List[str]:
     out = [f.command() for f in plan.files]
     out += [kind.command(op.action, op.obj) for op in plan.ops]
     return out
 
 
-def apply_plan(kind: Kind[T], plan: Plan[T], host: Host) -> None:
+def apply_plan(kind: Kind[T, Any], plan: Plan[T], host: Host) -> None:
     """Write our files, then run the ops in one ``ip -batch``; undo done ops on failure."""
     for change in plan.files:
         if read_text(change.path) != change.content:
@@ -308,7 +310,7 @@ def apply_plan(kind: Kind[T], plan: Plan[T], host: Host) -> None:
         raise PbrError(f"the kernel refused {what}: {err.stderr}{rollback}") from None
 
 
-def _ops_in_effect(kind: Kind[T], plan: Plan[T], host: Host, start: int) -> int:
+def _ops_in_effect(kind: Kind[T, Any], plan: Plan[T], host: Host, start: int) -> int:
     """How many leading ops took effect, judged from a fresh read (``ip`` did not say where it stopped)."""
     present = {kind.key(o) for o in kind.read(host) if kind.owned(o)}
     done = start
@@ -319,7 +321,7 @@ def _ops_in_effect(kind: Kind[T], plan: Plan[T], host: Host, start: int) -> int:
     return done
 
 
-def show_text(kind: Kind[T], objs: Sequence[T]) -> str:
+def show_text(kind: Kind[T, Any], objs: Sequence[T]) -> str:
     """Objects as ``ip ... show`` prints them, under one ``# ip ... show`` heading per section."""
     lines: List[str] = []
     heading = None
@@ -333,13 +335,13 @@ def show_text(kind: Kind[T], objs: Sequence[T]) -> str:
 
 
 def run(
-    kind: Kind[T],
+    kind: Kind[T, Any],
     state: str,
     config: Optional[Sequence[Dict[str, Any]]],
     check_mode: bool,
     diff: bool,
     host_factory: Any,
-    resolver_factory: Any,
+    context_factory: Callable[[Host], Any],
     running_config: Optional[str] = None,
     files_factory: Any = None,
     report: str = "full",
@@ -364,7 +366,7 @@ def run(
 
     host: Host = host_factory()
     try:
-        desired = kind.from_config(config or [], resolver_factory(host)) if state != "gathered" else []
+        desired = kind.from_config(config or [], context_factory(host)) if state != "gathered" else []
         current = kind.read(host)
         if state == "gathered":
             result["gathered"] = kind.to_config_list(sorted(current, key=kind.sort_key))

@@ -47,7 +47,7 @@ from ansible_collections.pbr.linux.plugins.module_utils._values import (
 )
 
 
-class RouteKind(Kind[Route]):
+class RouteKind(Kind[Route, TableNames]):
     noun = "route"
 
     def __init__(self, tables: Optional[TableNames] = None, protos: Optional[Dict[int, str]] = None) -> None:
@@ -119,10 +119,10 @@ class RouteKind(Kind[Route]):
         return to_config_list(objs, self._owner)
 
     # I/O
-    def from_config(self, config: Sequence[Dict[str, Any]], resolver: Any) -> List[Route]:
-        self.tables = resolver if resolver is not None else self.tables
+    def from_config(self, config: Sequence[Dict[str, Any]], context: Optional[TableNames]) -> List[Route]:
+        self.tables = context if context is not None else self.tables
         self._where = {}
-        routes, self._named = from_config(config, resolver, self._where)
+        routes, self._named = from_config(config, context, self._where)
         return routes
 
     def named_groups(self) -> Sequence[Hashable]:

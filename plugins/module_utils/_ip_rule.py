@@ -548,7 +548,7 @@ def from_netlink(msg: Any) -> Optional[Rule]:
     )
 
 
-class RuleKind(Kind[Rule]):
+class RuleKind(Kind[Rule, TableNames]):
     noun = "rule"
     replace_in_place = False  # no `ip rule replace`
 
@@ -595,10 +595,10 @@ class RuleKind(Kind[Rule]):
             out["owner"] = (self.protos or {}).get(obj.protocol) or proto_name(obj.protocol)
         return out
 
-    def from_config(self, config: Sequence[Dict[str, Any]], resolver: Any) -> List[Rule]:
-        self.tables = resolver if resolver is not None else self.tables
+    def from_config(self, config: Sequence[Dict[str, Any]], context: Optional[TableNames]) -> List[Rule]:
+        self.tables = context if context is not None else self.tables
         return [
-            normalise(entry, f"config[{n}]", resolver, need_priority=resolver is not None)
+            normalise(entry, f"config[{n}]", context, need_priority=context is not None)
             for n, entry in enumerate(config)
         ]
 

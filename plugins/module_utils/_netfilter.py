@@ -121,7 +121,7 @@ def shell_prefix(host_namespace: Optional[str]) -> str:
 Builder = Callable[[Dict[str, Any], Tuple[str, ...], str], List[ChainSpec]]
 
 
-class NetfilterKind(engine.Kind[Chain]):
+class NetfilterKind(engine.Kind[Chain, None]):
     """The chains of one task (``name``) of one module. ``read`` sees only this task's chains."""
 
     noun = "chain"
@@ -199,7 +199,7 @@ class NetfilterKind(engine.Kind[Chain]):
         return self._backend(self.backend).commands(self, plan)
 
     # I/O -------------------------------------------------------------------------------
-    def from_config(self, config: Sequence[Dict[str, Any]], resolver: Any) -> List[Chain]:
+    def from_config(self, config: Sequence[Dict[str, Any]], context: Optional[None]) -> List[Chain]:
         params = dict(config[0]) if config else {}
         self.task = check_name(params.get("name"))
         state = params.get("state") or "present"

@@ -143,7 +143,7 @@ def write_entries(path: str, entries: Sequence[Alias], seed_from: Optional[str] 
         os.unlink(path)
 
 
-class AliasKind(Kind[Alias]):
+class AliasKind(Kind[Alias, List[Alias]]):
     """Table aliases of one /etc view; ``present`` selects the checks of state=present."""
 
     noun = "table alias"
@@ -213,9 +213,9 @@ class AliasKind(Kind[Alias]):
     def _where(self, index: int, name: str) -> str:
         return f"{self.field}[{index}].{name}" if self.field else name
 
-    def from_config(self, config: Sequence[Dict[str, Any]], resolver: Any) -> List[Alias]:
-        """Validated entries; ``resolver`` is the current entries (to expand `absent` by name)."""
-        current: Sequence[Alias] = resolver or []
+    def from_config(self, config: Sequence[Dict[str, Any]], context: Optional[List[Alias]]) -> List[Alias]:
+        """Validated entries; ``context`` is the current entries (to expand `absent` by name)."""
+        current: Sequence[Alias] = context or []
         out: List[Alias] = []
         ids_by_name: Dict[str, Tuple[int, int]] = {}
         for index, entry in enumerate(config):

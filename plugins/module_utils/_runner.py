@@ -28,8 +28,9 @@ Params = Dict[str, Any]
 class Context:
     """What a run needs from the host besides the kind's own reads: built once the host is open.
 
-    ``resolve``: the object :meth:`engine.Kind.from_config` resolves names with (table names for rules
-    and routes, the current entries for table aliases, a snapshot for sysctls; None for netfilter).
+    ``resolve``: builds the kind's typed context (``Kind[T, C]``: what :meth:`engine.Kind.from_config`
+    resolves the config with) - TableNames for rules and routes, the current entries for table aliases,
+    a Snapshot for sysctls, None for netfilter.
     """
 
     resolve: Callable[[Host], Any] = lambda host: None
@@ -41,7 +42,7 @@ class Task:
     """One module invocation, declared by the resource's ``prepare``: the kind, the engine state the
     module's own state maps onto, the config, the host context, and extra result keys."""
 
-    kind: engine.Kind[Any]
+    kind: engine.Kind[Any, Any]
     state: str
     config: Optional[Sequence[Dict[str, Any]]]
     context: Context
@@ -65,7 +66,7 @@ def run_task(
         check_mode,
         diff,
         host_factory=host_factory or (lambda: Host(task.namespace)),
-        resolver_factory=task.context.resolve,
+        context_factory=task.context.resolve,
         running_config=task.running_config,
         files_factory=task.context.files,
         report=task.report,
@@ -126,7 +127,7 @@ def table_names(params: Params, check_mode: bool) -> Callable[[Host], TableNames
 
 
 def resource_task(
-    kind: engine.Kind[Any], params: Params, check_mode: bool, files: Optional[Callable[[Host], Any]] = None
+    kind: engine.Kind[Any, Any], params: Params, check_mode: bool, files: Optional[Callable[[Host], Any]] = None
 ) -> Task:
     """A resource module's task: its state is the engine's state."""
     state = params["state"]

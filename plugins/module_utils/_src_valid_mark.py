@@ -161,7 +161,7 @@ def effective(request: Request, snap: Snapshot, desired: Sequence[Sysctl]) -> Di
 
 
 # ---------------------------------------------------------------------------- engine kind
-class SysctlKind(Kind[Sysctl]):
+class SysctlKind(Kind[Sysctl, Snapshot]):
     """src_valid_mark / rp_filter per interface; run with state ``overridden`` over the task's scope.
 
     Running values are never "owned" (nothing ever removes a sysctl), but a slot always holds a
@@ -184,15 +184,15 @@ class SysctlKind(Kind[Sysctl]):
 
     # -- host ---------------------------------------------------------------------------
     def snapshot(self, host: Optional[Host]) -> Snapshot:
-        """The engine's resolver: read the host once (before planning)."""
+        """The kind's context: read the host once (before planning)."""
         self.proc = ProcSys(host, self.proc_root)
         self.snap = take_snapshot(self.proc, self.request, self.path)
         return self.snap
 
-    def from_config(self, config: Sequence[Dict[str, Any]], resolver: Any) -> List[Sysctl]:
-        if resolver is None:
+    def from_config(self, config: Sequence[Dict[str, Any]], context: Optional[Snapshot]) -> List[Sysctl]:
+        if context is None:
             raise PbrError("src_valid_mark needs the host: there is no offline state")
-        self.desired = desired_objects(self.request, resolver)
+        self.desired = desired_objects(self.request, context)
         return self.desired
 
     def read(self, host: Host) -> List[Sysctl]:

@@ -38,7 +38,7 @@ class Thing:
     owner: str = "pbr"
 
 
-class FakeKind(Kind[Thing]):
+class FakeKind(Kind[Thing, None]):
     """key = (slot, value); slot = slot: one value per slot, like a route's (table, prefix)."""
 
     noun = "thing"
@@ -398,7 +398,7 @@ def run_rules(state: str, config: Any, current: Sequence[Rule], check: bool = Fa
     host = FakeHost(rules=current)
     kw.setdefault("diff", True)
     result = run(
-        StaticRuleKind(), state, config, check, host_factory=lambda: host, resolver_factory=lambda h: None, **kw
+        StaticRuleKind(), state, config, check, host_factory=lambda: host, context_factory=lambda h: None, **kw
     )
     result["_host"] = host
     return result
@@ -521,7 +521,7 @@ def test_run_after_apply_reports_what_the_host_reads_back_not_the_prediction() -
     other = rule(200, fwmark=2)  # appeared meanwhile (another tool): in the read-back, not in the plan
     host = ReadBackHost(before=[], after=[rule(100, fwmark=1), other])
     result = run(
-        StaticRuleKind(), "merged", config, False, True, host_factory=lambda: host, resolver_factory=lambda h: None
+        StaticRuleKind(), "merged", config, False, True, host_factory=lambda: host, context_factory=lambda h: None
     )
     assert [r["priority"] for r in result["after"]] == [100, 200]
     assert "200:\tfrom all fwmark 0x2 lookup 100 proto pbr" in result["diff"]["after"]

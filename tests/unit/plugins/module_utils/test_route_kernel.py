@@ -191,7 +191,7 @@ def run(ns: str, state: str, config: list, check: bool = False) -> dict:
         check,
         True,
         host_factory=lambda: Host(ns),
-        resolver_factory=lambda host: TableNames(etc_root(host.namespace)),
+        context_factory=lambda host: TableNames(etc_root(host.namespace)),
     )
 
 

@@ -356,7 +356,7 @@ def fake_proc(root: Path, interfaces: Dict[str, Dict[str, int]]) -> str:
 def run(root: Path, proc: str, params: Dict[str, Any], check: bool = False) -> Dict[str, Any]:
     kind = SysctlKind(parse_request(params), None, etc=str(root / "etc"), proc_root=proc)
     result = engine.run(
-        kind, "overridden", [params], check, True, host_factory=lambda: Host(None), resolver_factory=kind.snapshot
+        kind, "overridden", [params], check, True, host_factory=lambda: Host(None), context_factory=kind.snapshot
     )
     result.update(kind.summary())
     return result
