@@ -28,8 +28,8 @@ description:
 author:
   - pbr.linux contributors (@pbr-linux)
 extends_documentation_fragment:
-  - pbr.linux.attributes
-  - pbr.linux.attributes.NETFILTER
+  - pbr.linux._attributes
+  - pbr.linux._attributes.NETFILTER
 options:
   name:
     description:

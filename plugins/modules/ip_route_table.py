@@ -30,10 +30,10 @@ description:
 author:
   - pbr.linux contributors (@pbr-linux)
 extends_documentation_fragment:
-  - pbr.linux.attributes
-  - pbr.linux.attributes.REPORT
-  - pbr.linux.attributes.NAMESPACE
-  - pbr.linux.attributes.TABLE_NAMES
+  - pbr.linux._attributes
+  - pbr.linux._attributes.REPORT
+  - pbr.linux._attributes.NAMESPACE
+  - pbr.linux._attributes.TABLE_NAMES
 options:
   config:
     description:

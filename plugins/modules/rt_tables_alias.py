@@ -24,9 +24,9 @@ description:
 author:
   - pbr.linux contributors (@pbr-linux)
 extends_documentation_fragment:
-  - pbr.linux.attributes
-  - pbr.linux.attributes.NAMESPACE
-  - pbr.linux.attributes.DEFINES_TABLE_NAMES
+  - pbr.linux._attributes
+  - pbr.linux._attributes.NAMESPACE
+  - pbr.linux._attributes.DEFINES_TABLE_NAMES
 options:
   name:
     description:

@@ -30,7 +30,7 @@ description:
 author:
   - pbr.linux contributors (@pbr-linux)
 extends_documentation_fragment:
-  - pbr.linux.attributes
+  - pbr.linux._attributes
 options:
   interfaces:
     description:
