@@ -8,6 +8,8 @@ class ModuleDocFragment:
     # Standard attributes of every pbr.linux module
     DOCUMENTATION = r"""
 options: {}
+requirements:
+  - python3 >= 3.9 on the managed host; no Python library beyond the standard one
 attributes:
   check_mode:
     description: Can run in C(check_mode) and return changed status prediction without modifying target.
@@ -39,8 +41,7 @@ options:
         (C(/etc/netns/NAME/iproute2) when it exists, else C(/etc/iproute2)).
     type: str
 requirements:
-  - python3 >= 3.9 on the managed host
-  - iproute2 (the C(ip) command) on the managed host; no Python library beyond the standard one
+  - iproute2 (the C(ip) command) on the managed host
 """
 
     # ip_rule and ip_route_table: table names in check mode (their action plugins set the option)
@@ -106,4 +107,7 @@ options:
       - Name of a network namespace (as listed by C(ip netns list)) to work in instead of the host's own; the commands
         run through C(ip netns exec). The namespace must exist; pbr.linux never creates one.
     type: str
+requirements:
+  - nftables (C(nft)) or iptables (C(iptables-restore), C(iptables-save)) on the managed host
+  - iproute2 (C(ip netns exec)) when O(namespace) is used
 """

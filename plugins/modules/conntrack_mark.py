@@ -84,9 +84,6 @@ options:
 notes:
   - Check mode reports in RV(commands) the exact backend input apply would run; diff mode shows the task's chains
     before and after, as C(nft list) / C(iptables-save) print them.
-requirements:
-  - nftables (C(nft)) or iptables (C(iptables-restore), C(iptables-save)) on the managed host
-  - iproute2 (C(ip netns exec)) when O(namespace) is used
 seealso:
   - module: pbr.linux.src_valid_mark
   - module: pbr.linux.ip_rule

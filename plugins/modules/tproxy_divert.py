@@ -118,10 +118,9 @@ options:
 notes:
   - Check mode reports in RV(commands) the exact C(nft -f) script or C(iptables-restore) input apply would run;
     diff mode shows the task's chains before and after, as C(nft list) / C(iptables-save) print them.
-  - Rules are compared in the text the backend prints (nft 1.0.6, iptables 1.8). A chain edited by hand is put back.
-requirements:
-  - nftables (C(nft)) or iptables (C(iptables-restore), C(iptables-save)) on the managed host
-  - iproute2 (C(ip netns exec)) when O(namespace) is used
+  - Rules are compared in a canonical form parsed from the backend's listing, not as text, so nft's and iptables'
+    own wording (which differs between releases) is no change; tested with nft 1.0.6 and 1.1.3, iptables 1.8.9
+    and 1.8.11. A chain edited by hand is put back.
 seealso:
   - module: pbr.linux.ip_rule
   - module: pbr.linux.conntrack_mark

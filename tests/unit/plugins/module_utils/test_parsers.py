@@ -56,20 +56,21 @@ def test_parse_save_of_an_empty_or_other_table_listing() -> None:
 
 
 def test_parse_table_keeps_other_objects_and_braces_inside_strings() -> None:
-    text = """table inet pbr_linux {
-	set bypass4 {
-		type ipv4_addr
-		flags interval
-	}
-	chain web_tproxy {
-		type filter hook prerouting priority mangle; policy accept;
-		iifname "a{b" accept
-		meta mark 0x00000002 return
-	}
-	chain plain {
-	}
-}
-"""
+    text = (
+        "table inet pbr_linux {\n"
+        "\tset bypass4 {\n"
+        "\t\ttype ipv4_addr\n"
+        "\t\tflags interval\n"
+        "\t}\n"
+        "\tchain web_tproxy {\n"
+        "\t\ttype filter hook prerouting priority mangle; policy accept;\n"
+        '\t\tiifname "a{b" accept\n'
+        "\t\tmeta mark 0x00000002 return\n"
+        "\t}\n"
+        "\tchain plain {\n"
+        "\t}\n"
+        "}\n"
+    )
     chains, others = parse_table(text)
     assert chains["web_tproxy"] == (
         "type filter hook prerouting priority mangle; policy accept;",
