@@ -128,7 +128,7 @@ class TableNames:
         if not isinstance(value, str):
             raise invalid(field, value, "a table number or a name from rt_tables")
         ids = self.ids_of(value)
-        if not ids and isinstance(self.pending.get(value), int):
+        if not ids and value in self.pending:
             return self.pending[value]
         if not ids:
             raise PbrError(

@@ -2,8 +2,8 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """The iptables backend: our chains in the mangle table, one ``iptables-restore --noflush`` per family.
 
-Rules are rendered in the exact text ``iptables-save`` prints (iptables 1.8, nft and legacy):
-``-s -d -i -p`` first, ``-m tcp`` / ``-m multiport`` for ports, ``MARK --set-xmark v/m``,
+Rules are rendered close to how ``iptables-save`` prints them (compared in the canonical form of
+:func:`canon`, never as text): ``-s -d -i -p`` first, ``-m tcp`` / ``-m multiport`` for ports, ``MARK --set-xmark v/m``,
 ``TPROXY --on-port P --on-ip A --tproxy-mark v/m`` (``--on-ip 0.0.0.0`` / ``::`` when unset).
 Each chain is reached from its hook's built-in chain by exactly one ``-j`` rule: added when
 missing, surplus copies removed, never duplicated. Declaring ``:CHAIN`` in a ``--noflush`` restore

@@ -10,8 +10,9 @@ A task (``name``) owns a fixed set of chains, one per *role* of its module:
   reached by exactly one ``-A <HOOK> -j <chain>`` rule in the built-in chain of its hook.
 
 The module builds backend-neutral :class:`NfRule` lists (what to match, what to do); :mod:`_nft` and
-:mod:`_iptables` render them in the exact text ``nft list`` / ``iptables-save`` print, so the chains
-read back from the host compare equal to the desired ones when nothing has to change. The engine
+:mod:`_iptables` render them in the backend's notation and compare rules in a canonical form parsed
+from that notation and from the backend's listing alike (``canon``), so a chain read back from the
+host equals the desired one when nothing has to change, however the tool words it. The engine
 plans chain by chain (:class:`NetfilterKind`); a plan is applied as ONE ``nft -f`` transaction or
 one ``iptables-restore --noflush`` per address family (undone if a later family fails).
 

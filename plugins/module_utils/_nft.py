@@ -2,12 +2,11 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """The nftables backend: our chains in ``table inet pbr_linux``, one ``nft -f`` transaction per task.
 
-Rules are rendered in the exact text ``nft list table`` prints for them (nft 1.0.6): marks as
-``0x%08x``, a masked mark set as ``meta mark & (~mask|mark) | mark``, sets sorted and merged
-(adjacent ports and prefixes collapse, as nft merges them), host prefixes without ``/32``, no
-``meta l4proto`` before a ``tcp dport``, no ``meta nfproto`` before an ``ip``/``ip6`` address match.
-The chains read back then compare equal when nothing has to change. ``nft -j`` output is never fed
-back to nft (it would append duplicate rules).
+Rules are rendered close to how ``nft list table`` prints them (marks as ``0x%08x``, a masked mark
+set as ``meta mark & (~mask|mark) | mark``, sets sorted and merged, host prefixes without ``/32``),
+for readable diffs; they are compared in the canonical form of :func:`canon`, never as text, since
+nft words some rules its own way (and releases differ). ``nft -j`` output is never fed back to nft
+(it would append duplicate rules).
 """
 
 from __future__ import annotations
