@@ -676,6 +676,8 @@ def test_nft_rules_outside_our_grammar_are_unreadable_and_never_equal_ours(text:
         ("-p tcp --dport 80 -j ACCEPT", "-p tcp -m tcp --dport 80 -j ACCEPT"),
         ("-p tcp -m multiport --dports 80,81,82 -j ACCEPT", "-p tcp -m multiport --dports 80:82 -j ACCEPT"),
         ("-j MARK --set-mark 0x1/0xff", "-j MARK --set-xmark 0x1/0xff"),
+        # --set-mark V/M zeroes M and ors V in: xmark mask M|V (iptables prints it that way)
+        ("-j MARK --set-mark 0x100/0xff", "-j MARK --set-xmark 0x100/0x1ff"),
         ("-j MARK --set-mark 0x1", "-j MARK --set-xmark 0x1/0xffffffff"),
         ("-j CONNMARK --save-mark", "-j CONNMARK --save-mark --nfmask 0xffffffff --ctmask 0xffffffff"),
         ("-p tcp -j TPROXY --on-port 80", "-p tcp -j TPROXY --on-port 80 --on-ip 0.0.0.0 --tproxy-mark 0x0/0x0"),

@@ -386,3 +386,24 @@ def test_write_entries_removes_a_failed_copy(roots: Roots, monkeypatch: pytest.M
     with pytest.raises(OSError):
         write_entries(target, [Alias(100, "t")], seed_from=str(roots.etc / "iproute2"))
     assert list((roots.netns / "ns3").iterdir()) == []
+
+
+# ------------------------------------------------------------------------ check mode: names of earlier tasks
+def test_pending_names_resolve_only_where_no_file_defines_the_name(tmp_path: Any) -> None:
+    """Check mode: a name an earlier rt_tables_alias task would define resolves; a file's own wins;
+    a name defined nowhere still fails; names being removed (None) and other views are ignored."""
+    from ansible_collections.pbr.linux.plugins.module_utils._runner import pending_names
+
+    etc = tmp_path / "etc"
+    (etc / "iproute2").mkdir(parents=True)
+    (etc / "iproute2" / "rt_tables").write_text("100\tfile_t\n")
+    fact = {str(etc): {"eth1_table": 100, "file_t": 7, "gone_t": None}, "/elsewhere": {"other_t": 5}}
+    names = TableNames(str(etc), usr=str(tmp_path / "usr"), pending=pending_names(fact, str(etc)))
+    assert names.resolve("config[0].table", "eth1_table") == 100
+    assert names.resolve("config[0].table", "file_t") == 100
+    assert names.name_of(100) == "file_t"
+    for undefined in ("gone_t", "other_t", "eth3_table"):
+        with pytest.raises(PbrError) as err:
+            names.resolve("config[0].table", undefined)
+        assert "is not defined" in err.value.msg
+    assert pending_names("not a dict", str(etc)) == {}
