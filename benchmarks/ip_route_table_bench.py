@@ -1,38 +1,52 @@
 #!/usr/bin/env python
 # Copyright (c) 2026 pbr.linux contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Benchmark pbr.linux.ip_route_table: 50,000 routes into one table with one task.
+"""Benchmark pbr.linux.ip_route_table: 50,000 routes into one table with one task, no options.
 
 Everything runs in throwaway network namespaces (created and removed here), with routes in the
-documentation ranges only (IPv6: /56 prefixes of 2001:db8::/32; IPv4: the 768 host addresses of
-the three documentation /24s, each at as many metrics as needed). Prints, from one run:
+documentation ranges only (IPv6: /56 prefixes of 2001:db8::/32; IPv4: the 512 host addresses of
+two documentation /24s, each at as many metrics as needed). Two config forms, as users write them:
 
-- the task's time beyond an empty task (``ansible.builtin.ping``), apply and no-op re-run,
-  with the module's own ``engine_seconds``;
-- ``ip -batch`` for the same routes (the same commands the module runs);
-- peak RSS of the module process (the module run directly, as AnsiballZ runs it, via wait4);
-- reading the table: _netlink.py + from_netlink, pyroute2 0.9.x and Debian's 0.7.2, ``ip -j``.
+- ``prefixes: "{{ lookup('file', 'nets.txt') }}"`` with ``defaults`` (one text, one prefix a line),
+  timed beyond an empty play;
+- a list of 50,000 route dicts, timed beyond Ansible's floor (the do-nothing module
+  ``library/pbr_bench_floor.py`` given the same ``config``).
 
-Not a test: no pass/fail. Goal (issue 3): within 2x of ip -batch, no-op under 1 s of module
-time, module process under 300 MB.
+Beside each figure, in the same run: ``ip -batch`` of the same routes (the baseline of every
+ratio), the empty play and the floor. Also the module process (``python -m``, as AnsiballZ runs
+it: wall time, engine_seconds, peak RSS) and the controller's peak RSS, and how long the table
+readers take (_netlink.py, pyroute2, ``ip -j``). Every playbook runs ``--repeat`` times (apply in a
+fresh namespace each time); the fastest run counts. Not a test: no pass/fail.
 
-    .venv/bin/python benchmarks/ip_route_table_bench.py [--routes 50000] [--family ipv6|ipv4]
+Goals (issue 9): prefixes apply <= 2x ip -batch and no-op <= 1 s beyond the empty play; dicts apply
+<= 2x ip -batch beyond the floor; module process under 300 MB.
+
+    .venv/bin/python benchmarks/ip_route_table_bench.py [--routes 50000] [--family ipv6|ipv4] [--repeat 2]
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import os
 import secrets
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 from typing import Any, Dict, List, Tuple
 
-from harness import collections_path, netns_add, netns_delete, run_playbook
+from harness import (
+    EMPTY_PLAY,
+    bench_env,
+    fastest,
+    ip_batch,
+    netns_add,
+    netns_delete,
+    one_task_play,
+    row,
+    run_module,
+    timed_playbook,
+)
 
 TABLE = 100
 DEV = "bv0"
@@ -58,16 +72,28 @@ def routes(n: int, family: str) -> List[Dict[str, Any]]:
     return out
 
 
-def config(n: int, family: str, form: str) -> List[Dict[str, Any]]:
-    """The module's config: a list of route dicts, or the compact form (defaults + prefixes as text)."""
-    if form == "routes":
-        return [{"table": TABLE, "routes": routes(n, family)}]
+def prefix_files(n: int, family: str, tmp: str) -> Dict[int, str]:
+    """The prefixes as text files, one per metric (nets-<metric>.txt): what a user keeps in the repo."""
     by_metric: Dict[int, List[str]] = {}
     for dst, metric in prefixes(n, family):
         by_metric.setdefault(metric, []).append(dst)
+    files = {}
+    for metric, dsts in by_metric.items():
+        path = Path(tmp) / f"nets-{metric}.txt"
+        path.write_text("\n".join(dsts) + "\n")
+        files[metric] = str(path)
+    return files
+
+
+def prefixes_config(files: Dict[int, str], family: str, lookup: bool) -> List[Dict[str, Any]]:
+    """The compact form: defaults + prefixes as text (a file lookup in the play, the text itself here)."""
     return [
-        {"table": TABLE, "defaults": {"via": GW[family], "dev": DEV, "metric": metric}, "prefixes": "\n".join(dsts)}
-        for metric, dsts in by_metric.items()
+        {
+            "table": TABLE,
+            "defaults": {"via": GW[family], "dev": DEV, **({"metric": metric} if metric else {})},
+            "prefixes": f"{{{{ lookup('file', '{path}') }}}}" if lookup else Path(path).read_text(),
+        }
+        for metric, path in files.items()
     ]
 
 
@@ -77,58 +103,6 @@ def batch_lines(n: int, family: str) -> str:
         tail = f" metric {metric}" if family == "ipv4" and metric else ""
         lines.append(f"route add {dst} via {GW[family]} dev {DEV} table {TABLE} proto 242{tail}\n")
     return "".join(lines)
-
-
-PLAY = """
-- hosts: localhost
-  gather_facts: false
-  connection: local
-  vars:
-    ansible_python_interpreter: "{{ interp }}"
-  tasks:
-    - {ansible.builtin.ping: {}}
-    - {set_fact: {t0: "{{ lookup('pipe', 'date +%s.%N') }}"}}
-    - {ansible.builtin.ping: {}}
-    - {set_fact: {t1: "{{ lookup('pipe', 'date +%s.%N') }}"}}
-    - pbr.linux.ip_route_table: {namespace: "{{ ns }}", config: "{{ cfg }}", report: "{{ report }}"}
-      register: apply
-    - {set_fact: {t2: "{{ lookup('pipe', 'date +%s.%N') }}"}}
-    - pbr.linux.ip_route_table: {namespace: "{{ ns }}", config: "{{ cfg }}", report: "{{ report }}"}
-      register: noop
-    - {set_fact: {t3: "{{ lookup('pipe', 'date +%s.%N') }}"}}
-    - pbr.linux.ip_route_table: {namespace: "{{ ns }}", state: deleted, config: [{table: 100}], report: "{{ report }}"}
-      register: delete
-    - {set_fact: {t4: "{{ lookup('pipe', 'date +%s.%N') }}"}}
-    - ansible.builtin.copy:
-        dest: "{{ out }}"
-        mode: "0600"
-        content: "{{ {'empty': t1|float - t0|float, 'apply': t2|float - t1|float, 'noop': t3|float - t2|float,
-                      'delete': t4|float - t3|float,
-                      'apply_changed': apply.changed, 'noop_changed': noop.changed,
-                      'apply_engine': apply.engine_seconds, 'noop_engine': noop.engine_seconds,
-                      'delete_engine': delete.engine_seconds} | to_json }}"
-"""
-
-
-def run_module(python: str, env: Dict[str, str], tmp: str, args: Dict[str, Any]) -> Tuple[float, int, Dict[str, Any]]:
-    """The module run directly (python -m, as AnsiballZ runs it): wall time, peak RSS (KiB), result."""
-    path = Path(tmp) / f"args-{secrets.token_hex(3)}.json"
-    path.write_text(json.dumps({"ANSIBLE_MODULE_ARGS": args}))
-    out = Path(tmp) / f"result-{secrets.token_hex(3)}.json"
-    started = time.monotonic()
-    with out.open("w") as handle:
-        proc = subprocess.Popen(
-            [python, "-m", "ansible_collections.pbr.linux.plugins.modules.ip_route_table", str(path)],
-            env=env,
-            cwd=tmp,
-            stdout=handle,
-        )
-        _pid, status, usage = os.wait4(proc.pid, 0)
-    elapsed = time.monotonic() - started
-    result = json.loads(out.read_text())
-    if status != 0 or result.get("failed"):
-        sys.exit(f"module failed: {result.get('msg')}")
-    return elapsed, usage.ru_maxrss, result
 
 
 READERS = r"""
@@ -185,80 +159,93 @@ def netns_up(name: str, family: str) -> None:
         subprocess.run(["ip", "-n", name] + cmd, check=True)
 
 
-RUNS = {
-    "prefixes+summary": ("prefixes", "summary"),
-    "prefixes+full": ("prefixes", "full"),
-    "routes+full": ("routes", "full"),
-    "routes+summary": ("routes", "summary"),
-}
-FORM_TEXT = {"prefixes": "one text of prefixes + defaults", "routes": "a list of 50,000 dicts"}
+TASK = '    - pbr.linux.ip_route_table: {namespace: "{{ ns }}", config: %s}\n'
+FLOOR = '    - pbr_bench_floor: {namespace: "{{ ns }}", config: "{{ cfg }}"}\n'
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--routes", type=int, default=50000)
     ap.add_argument("--family", choices=["ipv6", "ipv4"], default="ipv6")
-    ap.add_argument("--runs", default="prefixes+summary,prefixes+full,routes+full", help=f"some of {list(RUNS)}")
+    ap.add_argument("--repeat", type=int, default=2)
     ap.add_argument("--interpreter", default=sys.executable, help="managed-host python for the module")
     args = ap.parse_args()
-    n, family, runs = args.routes, args.family, args.runs.split(",")
+    n, family = args.routes, args.family
     tag = "pbrr" + secrets.token_hex(3)
-    names = {"batch": tag + "b", "direct": tag + "d"}
-    names.update({run: f"{tag}{k}" for k, run in enumerate(runs)})
-    res: Dict[str, Dict[str, Any]] = {}
-    direct: Dict[str, Any] = {}
+    fresh = [f"{tag}{form}{k}" for form in "pd" for k in range(args.repeat)]
+    spaces = fresh + [tag + "b", tag + "m"]
+    runs: Dict[str, List[Any]] = {k: [] for k in ("empty", "p_apply", "p_noop", "floor", "d_apply", "d_noop")}
     with tempfile.TemporaryDirectory() as tmp:
-        cpath = collections_path(tmp)
-        env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=cpath, ANSIBLE_NOCOLOR="1", PYTHONPATH=cpath)
+        env = bench_env(tmp)
+        files = prefix_files(n, family, tmp)
+        dicts = [{"table": TABLE, "routes": routes(n, family)}]
+        p_task = one_task_play(TASK % json.dumps(prefixes_config(files, family, lookup=True)))
+        d_task = one_task_play(TASK % '"{{ cfg }}"')
         try:
-            for ns in names.values():
+            for ns in spaces:
                 netns_up(ns, family)
-            fam_opt = "-6" if family == "ipv6" else "-4"
-            t = time.monotonic()
-            subprocess.run(
-                ["ip", "-n", names["batch"], fam_opt, "-batch", "-"],
-                input=batch_lines(n, family),
-                text=True,
-                check=True,
-            )
-            t_batch = time.monotonic() - t
-            for run in runs:
-                form, report = RUNS[run]
-                res[run] = run_playbook(
-                    PLAY, tmp, env, interp=args.interpreter, ns=names[run], cfg=config(n, family, form), report=report
-                )
-            margs = {"namespace": names["direct"], "config": config(n, family, "prefixes"), "report": "full"}
-            # run directly by this python: it has ansible's module_utils (AnsiballZ would bundle them)
-            direct["apply"] = run_module(sys.executable, env, tmp, margs)
-            direct["no-op"] = run_module(sys.executable, env, tmp, margs)
+            t_batch = ip_batch(tag + "b", batch_lines(n, family), "-6" if family == "ipv6" else "-4")
+            for k in range(args.repeat):
+                common = {"interp": args.interpreter}
+                runs["empty"].append(timed_playbook(EMPTY_PLAY, tmp, env, **common))
+                runs["p_apply"].append(timed_playbook(p_task, tmp, env, ns=f"{tag}p{k}", **common))
+                runs["p_noop"].append(timed_playbook(p_task, tmp, env, ns=f"{tag}p{k}", **common))
+                common["cfg"] = dicts
+                runs["floor"].append(timed_playbook(one_task_play(FLOOR), tmp, env, ns=f"{tag}d{k}", **common))
+                runs["d_apply"].append(timed_playbook(d_task, tmp, env, ns=f"{tag}d{k}", **common))
+                runs["d_noop"].append(timed_playbook(d_task, tmp, env, ns=f"{tag}d{k}", **common))
+            margs = {"namespace": tag + "m", "config": prefixes_config(files, family, lookup=False)}
+            direct = [run_module("ip_route_table", env, tmp, margs) for attempt in ("apply", "no-op")]
+            dmargs = {"namespace": tag + "m", "config": dicts}
+            direct.append(run_module("ip_route_table", env, tmp, dmargs))
             pythons = dict.fromkeys([sys.executable, "/usr/bin/python3"])
-            read = {py: readers(py, names["direct"], family, cpath) for py in pythons}
+            read = {py: readers(py, tag + "m", family, env["ANSIBLE_COLLECTIONS_PATH"]) for py in pythons}
         finally:
-            for ns in names.values():
+            for ns in spaces:
                 netns_delete(ns)
-
-    print(f"pbr.linux.ip_route_table: {n} {family} routes into table {TABLE}, managed-host python {args.interpreter}")
-    print(f"  ip -batch (the same commands)            {t_batch:7.2f} s")
-    for run, r in res.items():
-        form, report = RUNS[run]
-        apply, noop, delete = r["apply"] - r["empty"], r["noop"] - r["empty"], r["delete"] - r["empty"]
-        print(f"  config as {FORM_TEXT[form]}, report={report}; empty task (ping) {r['empty']:.2f} s:")
-        print(
-            f"    apply, beyond the empty task           {apply:7.2f} s = {apply / t_batch:.2f}x ip -batch"
-            f"  (engine_seconds {r['apply_engine']:.2f}, changed={r['apply_changed']})"
-        )
-        print(
-            f"    no-op re-run, beyond the empty task    {noop:7.2f} s  (engine_seconds {r['noop_engine']:.2f},"
-            f" changed={r['noop_changed']})"
-        )
-        print(f"    state=deleted, beyond the empty task   {delete:7.2f} s  (engine_seconds {r['delete_engine']:.2f})")
+    changed = {k: [r.changed for r in v] for k, v in runs.items() if k != "empty"}
+    if (
+        changed["p_apply"] != [1] * args.repeat
+        or changed["d_apply"] != [1] * args.repeat
+        or any(changed["p_noop"] + changed["d_noop"] + changed["floor"])
+    ):
+        sys.exit(f"unexpected changed counts: {changed}")
+    best = {k: fastest(v) for k, v in runs.items()}
+    e, fl = best["empty"].seconds, best["floor"].seconds
+    print(f"pbr.linux.ip_route_table: {n} {family} routes into table {TABLE}, no options; python {args.interpreter}")
+    print(f"fastest of {args.repeat} runs each; ratios against ip -batch of the same routes")
+    print(row(f"ip -batch, {n} route add lines (baseline)", t_batch, t_batch))
+    print(row("empty play (ansible-playbook, tasks: [])", e))
     print(
-        f"  the module process, run directly by {sys.executable} (python -m, as AnsiballZ runs it; prefixes,"
-        " report=full):"
+        row(
+            "prefixes (file lookup) + defaults: apply, beyond the empty play",
+            best["p_apply"].seconds - e,
+            t_batch,
+            "goal <= 2x",
+        )
     )
-    for what, (wall, rss, result) in direct.items():
+    print(
+        row(
+            "prefixes (file lookup) + defaults: no-op, beyond the empty play",
+            best["p_noop"].seconds - e,
+            None,
+            "goal <= 1 s",
+        )
+    )
+    print(row(f"floor: do-nothing module given {n} route dicts, beyond empty", fl - e))
+    print(row(f"{n} route dicts: apply, beyond the floor", best["d_apply"].seconds - fl, t_batch, "goal <= 2x"))
+    print(row(f"{n} route dicts: no-op, beyond the floor", best["d_noop"].seconds - fl))
+    for what, run in zip(("prefixes apply", "prefixes no-op", "dicts no-op"), direct):
+        res = run.result
         print(
-            f"    {what:6} {wall:6.2f} s wall, engine_seconds {result['engine_seconds']:.2f}, peak RSS {rss / 1024:.0f} MB"
+            f"  module process, {what:14} (python -m): {run.seconds:6.3f} s wall, engine_seconds "
+            f"{res['engine_seconds']:.3f}, peak RSS {run.rss_mb:4.0f} MB (goal < 300), result keys {sorted(res)}"
+        )
+    for what in ("p_apply", "d_apply"):
+        r = best[what]
+        print(
+            f"  controller peak RSS, {what}: ansible-playbook {r.controller_mb:.0f} MB, largest child "
+            f"{r.children_mb:.0f} MB"
         )
     print("  reading the table: [seconds, routes]")
     for py, out in read.items():

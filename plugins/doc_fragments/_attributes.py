@@ -81,12 +81,18 @@ attributes:
 options:
   report:
     description:
-      - V(full) returns RV(commands), RV(before) and RV(after).
-      - V(summary) returns counts in RV(summary) instead - for thousands of rules or tens of thousands of routes, where
-        those lists cost Ansible seconds and megabytes per task (diff mode still returns the full diff when asked for).
+      - How much the result lists.
+      - V(full) returns every command in RV(commands) and every object in RV(before) and RV(after).
+      - V(summary) returns only counts, in RV(summary).
+      - V(auto) is V(full) for a small policy (at most 100 objects before and after the task, the kernel's own
+        included). Beyond that it returns the counts in RV(summary) and the first 1000 commands in RV(commands) -
+        what changed, in native notation; C(summary.commands_omitted) counts the operations not listed. So a task of
+        thousands of rules or tens of thousands of routes costs what its changes cost, not megabytes of result lists.
+      - Diff mode returns the full diff either way. The options are echoed back in C(invocation) only where they
+        hold at most 200 values.
     type: str
-    choices: [full, summary]
-    default: full
+    choices: [auto, full, summary]
+    default: auto
 """
 
     # tproxy_divert, conntrack_mark: backend and namespace

@@ -175,12 +175,23 @@ class FileChange:
 class Plan(Generic[T]):
     ops: List[Op[T]] = field(default_factory=list)
     files: List[FileChange] = field(default_factory=list)
-    after: List[T] = field(default_factory=list)
     warnings: List[str] = field(default_factory=list)
+    # what the host holds once the plan is carried out, in no order; ``after`` sorts it when first asked
+    # (a no-op over 50,000 routes whose result is only counts never needs the order)
+    unordered_after: List[T] = field(default_factory=list)
+    sort_key: Optional[Callable[[T], Any]] = None
+    _after: Optional[List[T]] = None
 
     @property
     def changed(self) -> bool:
         return bool(self.ops or self.files)
+
+    @property
+    def after(self) -> List[T]:
+        """What the host holds once the plan is carried out, sorted by the kind's sort key."""
+        if self._after is None:
+            self._after = sorted(self.unordered_after, key=self.sort_key) if self.sort_key else self.unordered_after
+        return self._after
 
 
 def make_plan(
@@ -206,6 +217,7 @@ def make_plan(
 
     wanted: Dict[Hashable, T] = {}
     slots_seen: Dict[Hashable, T] = {}
+    slot_of: Dict[Hashable, Hashable] = {}
     for obj in desired:
         k, s = key(obj), slot(obj)
         if k in wanted:
@@ -219,6 +231,7 @@ def make_plan(
             )
         wanted[k] = obj
         slots_seen[s] = obj
+        slot_of[k] = s
 
     removed: List[T] = []
     if state == "deleted":
@@ -243,7 +256,7 @@ def make_plan(
         for k, want in wanted.items():
             if k in by_key:
                 continue
-            occupants = occupants_of(slot(want))
+            occupants = occupants_of(slot_of[k]) if current else []
             if occupants:
                 # a slot may hold several objects (``ip route append``): a replace could hit any of
                 # them, so every one has to be replaceable
@@ -277,7 +290,7 @@ def make_plan(
 
     gone = {id(o) for o in removed} | {id(op.old) for op in plan.ops if op.old is not None}
     after = [o for o in current if id(o) not in gone] + [op.obj for op in plan.ops if op.action != "delete"]
-    plan.after = sorted(after, key=kind.sort_key)
+    plan.unordered_after, plan.sort_key = after, kind.sort_key
     return plan
 
 
@@ -334,6 +347,33 @@ def show_text(kind: Kind[T, Any], objs: Sequence[T]) -> str:
     return "".join(line + "\n" for line in lines)
 
 
+# report=auto: full result lists up to this many objects (before or after the task), counts beyond
+FULL_REPORT_MAX = 100
+# commands listed by report=auto beyond FULL_REPORT_MAX (what changed, in native notation)
+SUMMARY_COMMANDS = 1000
+
+
+def report_is_full(report: str, before: int, after: int) -> bool:
+    return report == "full" or (report == "auto" and max(before, after) <= FULL_REPORT_MAX)
+
+
+def summary(plan: Plan[Any], before: int) -> Dict[str, int]:
+    counts = {"add": 0, "replace": 0, "delete": 0}
+    for op in plan.ops:
+        counts[op.action] = counts.get(op.action, 0) + 1
+    return dict(counts, files=len(plan.files), before=before, after=len(plan.unordered_after))
+
+
+def summary_commands(kind: Kind[T, Any], plan: Plan[T], counts: Dict[str, int]) -> List[str]:
+    """``commands`` of a report=auto result in summary form: all of them up to SUMMARY_COMMANDS operations, else the first
+    SUMMARY_COMMANDS (``counts['commands_omitted']`` says how many operations are not listed), rendered
+    from the plan's head only: a 50,000-route apply renders 1000 lines, not 50,000."""
+    if len(plan.ops) <= SUMMARY_COMMANDS:
+        return kind.plan_commands(plan)
+    counts["commands_omitted"] = len(plan.ops) - SUMMARY_COMMANDS
+    return commands(kind, Plan(ops=plan.ops[:SUMMARY_COMMANDS], files=plan.files))
+
+
 def run(
     kind: Kind[T, Any],
     state: str,
@@ -344,13 +384,15 @@ def run(
     context_factory: Callable[[Host], Any],
     running_config: Optional[str] = None,
     files_factory: Any = None,
-    report: str = "full",
+    report: str = "auto",
 ) -> Dict[str, Any]:
     """Run one task end to end and return the module result (without ``failed``).
 
-    ``report="summary"`` replaces the per-object lists (commands, before, after) by counts in
-    ``summary``: for tens of thousands of objects, where those lists cost the module and Ansible
-    seconds per task (diff mode still gives the full text diff when asked for).
+    The result's size follows ``report`` (see :func:`report_is_full`): ``full`` returns every
+    command and the ``before``/``after`` lists of every object; ``summary`` returns only counts, in
+    ``summary``, since for tens of thousands of objects those lists cost the module and Ansible
+    seconds per task; ``auto`` (the default) is ``full`` for a small policy and beyond it the counts
+    plus the first :data:`SUMMARY_COMMANDS` commands. Diff mode gives the full text diff either way.
     """
     started = time.monotonic()
     result: Dict[str, Any] = {"changed": False}
@@ -378,26 +420,26 @@ def run(
         if plan.ops and files_factory is not None:
             plan.files = files_factory(host)
         result["changed"] = plan.changed
-        if report == "summary":
-            counts = {"add": 0, "replace": 0, "delete": 0}
-            for op in plan.ops:
-                counts[op.action] = counts.get(op.action, 0) + 1
-            result["summary"] = dict(counts, files=len(plan.files), before=len(current), after=len(plan.after))
-        else:
+        full = report_is_full(report, len(current), len(plan.unordered_after))
+        if full:
             result["commands"] = kind.plan_commands(plan)
             result["before"] = kind.to_config_list(sorted(current, key=kind.sort_key))
             result["after"] = kind.to_config_list(plan.after)
+        else:
+            result["summary"] = summary(plan, len(current))
+            if report == "auto":
+                result["commands"] = summary_commands(kind, plan, result["summary"])
         if plan.warnings:
             result["warnings"] = plan.warnings
         if diff:
             result["diff"] = {"before": kind.diff_text(current), "after": kind.diff_text(plan.after)}
         if plan.changed and not check_mode:
             kind.apply(plan, host)
-            if report != "summary" or diff:
+            if full or diff:
                 # `after` is what the host holds now, read back (resource-module convention), not the plan's
                 # prediction; only check mode reports a prediction
                 read_back = sorted(kind.read(host), key=kind.sort_key)
-                if report != "summary":
+                if full:
                     result["after"] = kind.to_config_list(read_back)
                 if diff:
                     result["diff"]["after"] = kind.diff_text(read_back)

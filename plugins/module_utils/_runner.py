@@ -5,8 +5,10 @@
 A module declares its argument spec and one ``prepare`` function (in the resource's module_utils
 file): module parameters -> :class:`Task`, which says which Kind, which engine state the module's
 ``state`` maps onto, the config, what the kind needs from the host (:class:`Context`) and what the
-module adds to the result. :func:`run_module` validates with AnsibleModule, runs the task through
-the engine (:func:`run_task`) and ends the task: a PbrError fails it naming field and value.
+module adds to the result. :func:`run_module` validates the top-level options with AnsibleModule and
+the suboptions once (:mod:`._options`), runs the task through the engine (:func:`run_task`) and ends
+the task: a PbrError fails it naming field and value. The result echoes the options back
+(``invocation``) only where they are small (:func:`echo`).
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from typing import Any, Callable, Dict, List, Optional, Sequence
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.pbr.linux.plugins.module_utils import _engine as engine
+from ansible_collections.pbr.linux.plugins.module_utils import _options as options
 from ansible_collections.pbr.linux.plugins.module_utils._host import Host, etc_root
 from ansible_collections.pbr.linux.plugins.module_utils._iproute2 import TableNames
 from ansible_collections.pbr.linux.plugins.module_utils._values import PbrError
@@ -48,7 +51,7 @@ class Task:
     context: Context
     namespace: Optional[str] = None
     running_config: Optional[str] = None
-    report: str = "full"
+    report: str = "full"  # the resource modules pass their option (auto by default); the others are small
     extend: Optional[Callable[[Dict[str, Any]], None]] = None  # adds module-specific result keys
 
 
@@ -78,14 +81,50 @@ def run_task(
 
 def run_module(argument_spec: Dict[str, Any], prepare: Prepare, **module_options: Any) -> None:
     """The ``main()`` of every pbr.linux module."""
-    module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True, **module_options)
+    shallow, deferred = options.split(argument_spec)
+    module = AnsibleModule(argument_spec=shallow, supports_check_mode=True, **module_options)
+    invocation = {"module_args": echo(module.params)}
     try:
+        options.check(module.params, deferred)
         result = run_task(prepare(module.params, module.check_mode), module.check_mode, module._diff)
     except PbrError as err:
-        module.fail_json(msg=err.msg, field=err.field, value=err.value)
+        module.fail_json(msg=err.msg, field=err.field, value=err.value, invocation=invocation)
     for warning in result.pop("warnings", []):
         module.warn(warning)
-    module.exit_json(**result)
+    module.exit_json(invocation=invocation, **result)
+
+
+# options holding more values than this are not echoed back in ``invocation``
+ECHO_MAX = 200
+
+
+def echo(params: Params) -> Params:
+    """The module's options for ``invocation``, a big one (a config of 5000 rules) replaced by a note.
+
+    AnsibleModule echoes every option, with every suboption default filled in: for 5000 rules,
+    megabytes that the module serialises and the controller parses and keeps, for nobody to read.
+    """
+    out: Params = {}
+    for name, value in params.items():
+        size = values_in(value, ECHO_MAX)
+        out[name] = value if size <= ECHO_MAX else f"(more than {ECHO_MAX} values: not echoed)"
+    return out
+
+
+def values_in(value: Any, stop: int) -> int:
+    """How many scalar values ``value`` holds, counting no further than past ``stop``; a text counts its lines."""
+    if isinstance(value, dict):
+        value = list(value.values())
+    if isinstance(value, list):
+        total = 0
+        for item in value:
+            total += values_in(item, stop)
+            if total > stop:
+                break
+        return total
+    if isinstance(value, str):
+        return value.count("\n") + 1
+    return 1
 
 
 # ---------------------------------------------------------------------------- resource modules
@@ -102,7 +141,7 @@ def resource_argument_spec(config_options: Dict[str, Any]) -> Dict[str, Any]:
         "state": {"type": "str", "default": "merged", "choices": list(engine.STATES)},
         "namespace": {"type": "str"},
         "running_config": {"type": "str"},
-        "report": {"type": "str", "default": "full", "choices": ["full", "summary"]},
+        "report": {"type": "str", "default": "auto", "choices": ["auto", "full", "summary"]},
         "pending_table_names": {"type": "dict"},
     }
 

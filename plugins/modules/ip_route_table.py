@@ -144,8 +144,9 @@ options:
             compact form for long prefix lists (country lists, blocklists).
           - A list of prefixes, or text with one or more prefixes per line (blanks and commas separate them,
             C(#) starts a comment), for example the content of a file read with C(lookup('file', ...)).
-          - Text is much cheaper for Ansible to pass to the module than a list of dictionaries - with 50000
-            routes it saves seconds per task.
+          - Text is much cheaper for Ansible to pass to the module than a list of dictionaries - Ansible spends
+            about 3.5 s per 10,000 route dictionaries (templating, passing, parsing) before the module runs, against
+            about 0.1 s for the same prefixes as text. The module warns when O(config[].routes) lists 10,000 or more.
           - Errors name the prefix by its position, for example C(config[0].prefixes[1234]).
         type: raw
       defaults:
@@ -325,8 +326,10 @@ EXAMPLES = r"""
 
 RETURN = r"""
 commands:
-  description: The C(ip) commands that were run, or would run in check mode, in order.
-  returned: when state is merged, replaced, overridden or deleted and report is full
+  description:
+    - The C(ip) commands that were run, or would run in check mode, in order.
+    - With O(report=auto) (the default) beyond 100 objects, the first 1000 of them (see O(report)).
+  returned: when state is merged, replaced, overridden or deleted, unless O(report=summary)
   type: list
   elements: str
   sample:
@@ -334,7 +337,7 @@ commands:
     - ip -4 route replace 0.0.0.0/0 via 192.0.2.1 dev eth1 table 100 proto 242
 before:
   description: All routes of all tables before the task, structured by table as O(config), with their owner.
-  returned: when state is merged, replaced, overridden or deleted and report is full
+  returned: when state is merged, replaced, overridden or deleted in full form (see O(report); the default for at most 100 routes)
   type: list
   elements: dict
   sample:
@@ -343,7 +346,7 @@ before:
         - {dst: 192.0.2.0/24, family: ipv4, dev: eth1, src: 192.0.2.10, owner: kernel}
 after:
   description: All routes after the task, read back from the kernel (in check mode, what they would be).
-  returned: when state is merged, replaced, overridden or deleted and report is full
+  returned: when state is merged, replaced, overridden or deleted in full form (see O(report); the default for at most 100 routes)
   type: list
   elements: dict
   sample:
@@ -376,9 +379,11 @@ parsed:
       routes:
         - {dst: default, family: ipv4, type: local, dev: lo, owner: boot}
 summary:
-  description: With O(report=summary), how many routes were (or in check mode would be) added, replaced and
-    deleted, and how many routes all tables held before and after.
-  returned: when state is merged, replaced, overridden or deleted and report is summary
+  description:
+    - In summary form (see O(report)), how many routes were (or in check mode would be) added, replaced and
+      deleted, how many routes there were before and after, and how many files were written.
+    - C(commands_omitted), when present, counts the operations whose commands RV(commands) does not list.
+  returned: when state is merged, replaced, overridden or deleted in summary form (see O(report); the default beyond 100 routes)
   type: dict
   sample: {add: 50000, replace: 0, delete: 0, files: 0, before: 12, after: 50012}
 engine_seconds:

@@ -230,22 +230,24 @@ EXAMPLES = r"""
 
 RETURN = r"""
 commands:
-  description: The C(ip) commands that were run, or would run in check mode, in order.
-  returned: when state is merged, replaced, overridden or deleted and report is full
+  description:
+    - The C(ip) commands that were run, or would run in check mode, in order.
+    - With O(report=auto) (the default) beyond 100 objects, the first 1000 of them (see O(report)).
+  returned: when state is merged, replaced, overridden or deleted, unless O(report=summary)
   type: list
   elements: str
   sample:
     - ip -4 rule add priority 1000 from all fwmark 0x1 lookup 100 protocol 242
 before:
   description: All rules (IPv4 and IPv6) before the task, structured, with their owner.
-  returned: when state is merged, replaced, overridden or deleted and report is full
+  returned: when state is merged, replaced, overridden or deleted in full form (see O(report); the default for at most 100 rules)
   type: list
   elements: dict
   sample:
     - {priority: 0, family: ipv4, action: lookup, table: 255, owner: kernel}
 after:
   description: All rules after the task, read back from the kernel (in check mode, what they would be).
-  returned: when state is merged, replaced, overridden or deleted and report is full
+  returned: when state is merged, replaced, overridden or deleted in full form (see O(report); the default for at most 100 rules)
   type: list
   elements: dict
   sample:
@@ -272,9 +274,11 @@ parsed:
   sample:
     - {priority: 1000, fwmark: '0x1', action: lookup, table: 100}
 summary:
-  description: With O(report=summary), how many rules were (or in check mode would be) added and deleted, and
-    how many rules there were before and after.
-  returned: when state is merged, replaced, overridden or deleted and report is summary
+  description:
+    - In summary form (see O(report)), how many rules were (or in check mode would be) added, replaced and
+      deleted, how many rules there were before and after, and how many files were written.
+    - C(commands_omitted), when present, counts the operations whose commands RV(commands) does not list.
+  returned: when state is merged, replaced, overridden or deleted in summary form (see O(report); the default beyond 100 rules)
   type: dict
   sample: {add: 5000, replace: 0, delete: 0, files: 1, before: 6, after: 5006}
 engine_seconds:
