@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any, Callable, Dict, Generic, Hashable, List, Optional, Sequence, TypeVar
 
 from ansible_collections.pbr.linux.plugins.module_utils._host import BatchError, Host, atomic_write, read_text
@@ -180,18 +181,15 @@ class Plan(Generic[T]):
     # (a no-op over 50,000 routes whose result is only counts never needs the order)
     unordered_after: List[T] = field(default_factory=list)
     sort_key: Optional[Callable[[T], Any]] = None
-    _after: Optional[List[T]] = None
 
     @property
     def changed(self) -> bool:
         return bool(self.ops or self.files)
 
-    @property
+    @cached_property
     def after(self) -> List[T]:
         """What the host holds once the plan is carried out, sorted by the kind's sort key."""
-        if self._after is None:
-            self._after = sorted(self.unordered_after, key=self.sort_key) if self.sort_key else self.unordered_after
-        return self._after
+        return sorted(self.unordered_after, key=self.sort_key) if self.sort_key else self.unordered_after
 
 
 def make_plan(

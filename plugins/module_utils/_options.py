@@ -129,14 +129,11 @@ def _value(where: str, spec: Spec, value: Any) -> Any:
 def _elements(where: str, spec: Spec, value: List[Any]) -> List[Any]:
     elements = spec.get("elements")
     choices = spec.get("choices")
+    item_spec = {"type": elements, **({"options": spec["options"]} if "options" in spec else {})}
     out = []
     for n, item in enumerate(value):
         if elements is not None:
-            item = _value(
-                f"{where}[{n}]",
-                {"type": elements, "options": spec["options"]} if "options" in spec else {"type": elements},
-                item,
-            )
+            item = _value(f"{where}[{n}]", item_spec, item)
         if choices is not None and item not in choices:
             raise invalid(f"{where}[{n}]", item, "one of " + ", ".join(map(str, choices)))
         out.append(item)
