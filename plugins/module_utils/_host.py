@@ -11,13 +11,17 @@ reports is literally what apply runs. Files follow ``ip netns exec``'s view of /
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
+import errno
+import fcntl
 import os
 import re
 import socket
 import subprocess
 import tempfile
-from typing import Any, Callable, List, Optional, Sequence, Tuple
+import time
+from typing import Any, Callable, Iterator, List, Optional, Sequence, Tuple
 
 from ansible_collections.pbr.linux.plugins.module_utils import _netlink as netlink
 from ansible_collections.pbr.linux.plugins.module_utils._values import PbrError, invalid
@@ -26,6 +30,10 @@ CLONE_NEWNET = 0x40000000
 NETNS_RUN_DIR = "/run/netns"
 NETNS_ETC_DIR = "/etc/netns"
 _NS_NAME = re.compile(r"[A-Za-z0-9_.-]{1,255}")
+# One lock per network namespace, shared by every module task and pbr-linux-restore (flock(2))
+LOCK_DIR = "/run/pbr-linux"
+LOCK_WAIT = 60.0
+LOCK_WAIT_ENV = "PBR_LINUX_LOCK_TIMEOUT"
 
 
 def check_namespace_name(value: Optional[str]) -> Optional[str]:
@@ -44,6 +52,61 @@ def etc_root(namespace: Optional[str], etc: str = "/etc", netns_etc: str = NETNS
     if namespace and os.path.isdir(os.path.join(netns_etc, namespace, "iproute2")):
         return os.path.join(netns_etc, namespace)
     return etc
+
+
+def lock_path(namespace: Optional[str], lock_dir: str = LOCK_DIR) -> str:
+    """The lock file of one namespace (the root one: ``host.lock``); pbr-linux-restore uses the same names."""
+    return os.path.join(lock_dir, f"netns-{namespace}.lock" if namespace else "host.lock")
+
+
+def lock_wait() -> float:
+    """Seconds a task waits for the lock: LOCK_WAIT, or the PBR_LINUX_LOCK_TIMEOUT environment variable."""
+    text = os.environ.get(LOCK_WAIT_ENV)
+    if text is None:
+        return LOCK_WAIT
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not 0 <= value <= 86400:
+        raise invalid(LOCK_WAIT_ENV, text, "a number of seconds from 0 to 86400 (environment of the managed host)")
+    return value
+
+
+@contextlib.contextmanager
+def host_lock(namespace: Optional[str], wait: Optional[float] = None, lock_dir: str = LOCK_DIR) -> Iterator[None]:
+    """Hold the namespace's lock while the body reads, plans and applies: two tasks (or a task and
+    pbr-linux-restore) on one host never interleave. Waits at most ``wait`` seconds, then fails saying who holds it."""
+    wait = lock_wait() if wait is None else wait
+    os.makedirs(lock_dir, mode=0o755, exist_ok=True)
+    path = lock_path(namespace, lock_dir)
+    fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
+    try:
+        deadline = time.monotonic() + wait
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except OSError as err:
+                if err.errno not in (errno.EAGAIN, errno.EACCES):
+                    raise
+            if time.monotonic() >= deadline:
+                with open(path) as handle:
+                    holder = handle.read().strip() or "unknown"
+                where = f"namespace {namespace!r}" if namespace else "the host"
+                raise PbrError(
+                    f"another pbr.linux task or pbr-linux-restore holds the lock of {where} ({path}, held by: "
+                    f"{holder}); waited {wait:g} s. Nothing was changed. Run again when it is done, or set "
+                    f"{LOCK_WAIT_ENV} on the managed host to wait longer",
+                    "namespace",
+                    namespace,
+                )
+            time.sleep(0.05)
+        os.ftruncate(fd, 0)
+        os.write(fd, f"pid {os.getpid()} (pbr.linux module)\n".encode())
+        yield
+    finally:
+        os.close(fd)  # releases the lock
 
 
 def _setns(fd: int) -> None:
@@ -84,6 +147,10 @@ class Host:
                 "namespace",
                 self.namespace,
             )
+
+    def lock(self, wait: Optional[float] = None) -> Any:
+        """This namespace's host-wide lock (see :func:`host_lock`)."""
+        return host_lock(self.namespace, wait)
 
     # -- netlink -------------------------------------------------------------------
     def in_namespace(self, make: Callable[[], Any]) -> Any:

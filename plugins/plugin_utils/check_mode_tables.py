@@ -31,7 +31,7 @@ class ModuleAction(ActionBase):
 
     MODULE = ""
     _supports_check_mode = True
-    _supports_async = False
+    _supports_async = True  # like the normal action: async runs the module as a background job
 
     def module_args(self, task_vars: Optional[Dict[str, Any]]) -> Dict[str, Any]:
         return dict(self._task.args)
@@ -42,11 +42,18 @@ class ModuleAction(ActionBase):
     def run(self, tmp: Any = None, task_vars: Optional[Dict[str, Any]] = None) -> Dict[str, Any]:
         result = super().run(tmp, task_vars)
         del tmp
+        wrap_async = bool(self._task.async_val) and not self._connection.has_native_async
         result.update(
             self._execute_module(
-                module_name=f"pbr.linux.{self.MODULE}", module_args=self.module_args(task_vars), task_vars=task_vars
+                module_name=f"pbr.linux.{self.MODULE}",
+                module_args=self.module_args(task_vars),
+                task_vars=task_vars,
+                wrap_async=wrap_async,
             )
         )
+        if wrap_async:
+            return result  # the job's result comes later, through async_status
+        self._remove_tmp_path(self._connection._shell.tmpdir)
         return self.after(result, task_vars)
 
 

@@ -1,9 +1,10 @@
 # Copyright (c) 2026 pbr.linux contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Run every tests/integration/playbooks/*.yml with ansible-playbook, once per managed-host python.
+"""Run every tests/integration/playbooks/*.yml with ansible-playbook, on the managed-host pythons.
 
-Interpreters: the python running pytest (the project venv: newest pyroute2) and /usr/bin/python3
-(Debian's python3-pyroute2 0.7.2). Each run gets a unique ``pbr_test_id`` the playbook names its
+Interpreters: the python running pytest (the project venv: newest pyroute2) for every playbook, and
+/usr/bin/python3 (Debian's python3-pyroute2 0.7.2) for one playbook per module (SYSTEM_PLAYBOOKS).
+Each run gets a unique ``pbr_test_id`` the playbook names its
 namespaces from. A playbook passes when ansible-playbook exits 0; otherwise the tail of its output
 is shown. ANSIBLE_COLLECTIONS_PATH is taken from the environment, or a temporary tree
 ``ansible_collections/pbr/linux`` -> this checkout is made.
@@ -36,6 +37,24 @@ INTERPRETERS: Dict[str, str] = {
     for name, path in {"venv": sys.executable, "system": "/usr/bin/python3"}.items()
     if name in os.environ.get("PBR_INTERPRETERS", "venv,system").split(",")
 }
+# Debian's /usr/bin/python3 is the venv's own interpreter (3.11) without the venv's packages: modules need
+# none, so one playbook per module on it shows they run on a bare managed host (the rest run on the venv's).
+SYSTEM_PLAYBOOKS = {
+    "ip_rule_seeds.yml",
+    "ip_route_table_seeds.yml",
+    "rt_tables_alias.yml",
+    "src_valid_mark.yml",
+    "tproxy_traffic.yml",
+    "conntrack_return_path.yml",
+    "persist.yml",
+    "host_lock.yml",
+}
+CASES = [
+    (playbook, interpreter)
+    for playbook in PLAYBOOKS
+    for interpreter in INTERPRETERS
+    if interpreter != "system" or playbook.name in SYSTEM_PLAYBOOKS or _ONLY
+]
 TIMEOUT = int(os.environ.get("PBR_PLAYBOOK_TIMEOUT", "300"))
 TAIL_LINES = 120
 
@@ -63,8 +82,7 @@ def _tail(text: str, lines: int = TAIL_LINES) -> str:
     return "\n".join(text.splitlines()[-lines:])
 
 
-@pytest.mark.parametrize("interpreter", list(INTERPRETERS), ids=list(INTERPRETERS))
-@pytest.mark.parametrize("playbook", PLAYBOOKS, ids=[p.name for p in PLAYBOOKS])
+@pytest.mark.parametrize("playbook, interpreter", CASES, ids=[f"{p.name}-{i}" for p, i in CASES])
 def test_playbook(playbook: Path, interpreter: str, collections_path: str) -> None:
     python = INTERPRETERS[interpreter]
     if not os.path.exists(python):
@@ -145,6 +163,6 @@ def _remove_leftovers(test_id: str) -> List[str]:
 
 def test_selected_playbooks_exist() -> None:
     """PBR_PLAYBOOKS names only playbooks that exist (a typo would silently run nothing)."""
-    missing = [name for name in _ONLY if not (HERE / "playbooks" / name).is_file()]
+    missing = [name for name in [*_ONLY, *SYSTEM_PLAYBOOKS] if not (HERE / "playbooks" / name).is_file()]
     assert not missing, f"PBR_PLAYBOOKS names playbooks that do not exist: {missing}"
     assert PLAYBOOKS and INTERPRETERS, "no playbook or no interpreter selected"
