@@ -28,7 +28,9 @@ from harness import bench_env, netns_add, netns_delete, row, run_module
 
 
 def policy(rules: int, routes: int) -> Tuple[List[str], List[str]]:
-    rule_lines = [f"rule add priority {1000 + n} fwmark {n + 1} lookup {100 + n % 50} protocol 242" for n in range(rules)]
+    rule_lines = [
+        f"rule add priority {1000 + n} fwmark {n + 1} lookup {100 + n % 50} protocol 242" for n in range(rules)
+    ]
     hosts = [f"198.51.100.{n}" for n in range(256)] + [f"203.0.113.{n}" for n in range(256)]
     route_lines = [
         f"route add {hosts[n % len(hosts)]}/32 via 192.0.2.1 dev up0 table 100 proto 242 metric {n // len(hosts) + 1}"

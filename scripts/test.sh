@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # THE test command of pbr.linux (what .ci/run executes):
-#   bootstrap -> debian13-tools -> lint -> sanity -> build -> unit -> integration -> ansible-matrix
+#   bootstrap -> debian13-tools -> lint -> sanity -> build -> unit -> integration -> molecule -> ansible-matrix
 # Stops at the first failing stage with its exit code; prints stage times at the end.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -61,5 +61,7 @@ else
     echo "== stage: integration: skipped, no tests/integration/**/test_*.py yet"
     summary+=("integration=skipped")
 fi
+# extensions/molecule: podman containers of Debian 12 and 13 images built here, systemd as PID 1
+stage molecule bash scripts/molecule.sh
 # ansible-core 2.16, 2.17, 2.18 (meta/runtime.yml admits >=2.16): sanity and one playbook per module each
 stage ansible-matrix bash scripts/ansible-matrix.sh
