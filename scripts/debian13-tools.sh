@@ -25,16 +25,7 @@ command -v debootstrap >/dev/null || {
 }
 
 # The Debian mirror this machine's apt already uses (deb822 .sources or a one-line sources.list).
-mirror=$(
-    { grep -hs '^URIs:' /etc/apt/sources.list.d/*.sources | awk '{print $2}'
-      grep -hs '^deb ' /etc/apt/sources.list /etc/apt/sources.list.d/*.list | awk '{print $2}'
-      true; } \
-        | grep -v -- '-security' | head -n1
-)
-[ -n "$mirror" ] || {
-    say "no Debian mirror found in /etc/apt/sources.list*"
-    exit 1
-}
+mirror=$(bash scripts/debian-mirror.sh)
 
 rm -rf "$DIR"
 mkdir -p "$(dirname "$DIR")"

@@ -12,12 +12,7 @@ say() { echo "images: $*" >&2; }
 PACKAGES=systemd,systemd-sysv,dbus,python3,iproute2,nftables,iptables,procps
 RECIPE=$(printf '%s\n' "$PACKAGES" "$(sha256sum "$0" | cut -d' ' -f1)" | sha256sum | cut -c1-16)
 
-mirror=$(
-    { grep -hs '^URIs:' /etc/apt/sources.list.d/*.sources | awk '{print $2}'
-      grep -hs '^deb ' /etc/apt/sources.list /etc/apt/sources.list.d/*.list | awk '{print $2}'
-      true; } | grep -v -- '-security' | head -n1
-)
-[ -n "$mirror" ] || { say "no Debian mirror found in /etc/apt/sources.list*"; exit 1; }
+mirror=$(bash scripts/debian-mirror.sh)
 
 build() {
     local name=$1 suite=$2 image=localhost/pbr-linux-$1
