@@ -188,7 +188,7 @@ EARLY_UNIT_TEXT = _unit(
     "pbr.linux: saved policy rules, netfilter chains and sysctls",
     """Documentation=https://github.com/pbr-linux/pbr.linux
 DefaultDependencies=no
-After=local-fs.target systemd-sysctl.service
+After=local-fs.target systemd-sysctl.service nftables.service netfilter-persistent.service
 Before=network-pre.target shutdown.target
 Wants=network-pre.target
 Conflicts=shutdown.target
@@ -304,20 +304,34 @@ def check_hooks(value: Any) -> List[str]:
 
 
 def other_saved_states(namespace: Optional[str], etc: str, netns_etc: str) -> List[str]:
-    """State directories of the other namespaces (they still need the script)."""
+    """State directories of the other namespaces that hold saved files (they still need the script); the
+    host's empty /etc/pbr-linux, a namespace's mount point, does not count."""
     dirs = [os.path.join(etc, STATE_DIR)] if namespace else []
     if os.path.isdir(netns_etc):
         dirs += [os.path.join(netns_etc, ns, STATE_DIR) for ns in sorted(os.listdir(netns_etc)) if ns != namespace]
-    return [d for d in dirs if os.path.isdir(d)]
+    return [d for d in dirs if os.path.isdir(d) and any(not n.startswith(".") for n in os.listdir(d))]
+
+
+def check_state_dir(state_dir: str) -> None:
+    """The saved state's directory (and a namespace's /etc view above it) is a real directory or missing:
+    never written or listed through a symlink, which could point anywhere."""
+    for path in (state_dir, os.path.dirname(state_dir)):
+        if os.path.islink(path) or (os.path.lexists(path) and not os.path.isdir(path)):
+            raise PbrError(
+                f"{path} is a symbolic link or not a directory; expected a directory (pbr.linux.persist never "
+                "writes through a link, and pbr-linux-restore refuses one): remove it and run again",
+                "state",
+                "saved",
+            )
 
 
 # ---------------------------------------------------------------------------- the kind
 class PersistKind(Kind[SavedFile, List[SavedFile]]):
     noun = "saved file"
 
-    def __init__(self, state_dir: str, machinery: Sequence[str], systemd_root: bool) -> None:
+    def __init__(self, state_dir: str, machinery: Callable[[], List[str]], systemd_root: bool) -> None:
         self.state_dir = state_dir
-        self.machinery = list(machinery)  # paths of every file we may have installed
+        self.machinery = machinery  # paths of every file we may have installed (asked under the lock)
         self.systemd_root = systemd_root  # the units are in the running system's /etc: daemon-reload
         self.reloaded = False
 
@@ -386,7 +400,8 @@ class PersistKind(Kind[SavedFile, List[SavedFile]]):
         return list(context or [])
 
     def read(self, host: Host) -> List[SavedFile]:
-        paths = list(self.machinery)
+        check_state_dir(self.state_dir)
+        paths = self.machinery()
         if os.path.isdir(self.state_dir):
             paths += [
                 os.path.join(self.state_dir, n) for n in sorted(os.listdir(self.state_dir)) if not n.startswith(".")
@@ -414,7 +429,7 @@ def read_saved(path: str) -> Optional[SavedFile]:
     if os.path.islink(path):
         return SavedFile(path, os.readlink(path), LINK, st.st_uid)
     if os.path.isdir(path):
-        return SavedFile(path, "", DIR, st.st_uid)
+        return SavedFile(path, f"mode {st.st_mode & 0o7777:04o}", DIR, st.st_uid)
     if not os.path.isfile(path):
         return SavedFile(path, f"(not a regular file: mode {st.st_mode:o})", 0, st.st_uid)
     with open(path, encoding="utf-8", errors="replace") as handle:
@@ -422,8 +437,9 @@ def read_saved(path: str) -> Optional[SavedFile]:
 
 
 def write_files(plan: Plan[SavedFile]) -> None:
-    """Every new file goes to a temp file beside its target first; only when all are written are they
-    renamed into place (then the removals). An unwritable directory fails before anything changed."""
+    """Every new file goes to a temp file beside its target first (written and fsynced); only when all are
+    written are they renamed into place (then the removals, then the directories are fsynced). An unwritable
+    directory fails before anything changed."""
     staged: List[Tuple[str, str]] = []
     obj: Optional[SavedFile] = None
     try:
@@ -433,7 +449,11 @@ def write_files(plan: Plan[SavedFile]) -> None:
             obj = op.obj
             if obj.mode == DIR:
                 _makedirs(obj.path)
+                os.chown(obj.path, 0, 0)
+                os.chmod(obj.path, 0o755)
                 continue
+            if os.path.isdir(obj.path) and not os.path.islink(obj.path):
+                raise IsADirectoryError(errno.EISDIR, "Is a directory, not a file pbr.linux.persist writes", obj.path)
             directory = os.path.dirname(obj.path)
             _makedirs(directory)
             if obj.mode == LINK:
@@ -445,6 +465,8 @@ def write_files(plan: Plan[SavedFile]) -> None:
                 fd, tmp = tempfile.mkstemp(prefix=".pbr-", dir=directory)
                 with os.fdopen(fd, "w", encoding="utf-8") as handle:
                     handle.write(obj.content)
+                    handle.flush()
+                    os.fsync(handle.fileno())
                 os.chown(tmp, 0, 0)
                 os.chmod(tmp, obj.mode)
             staged.append((tmp, obj.path))
@@ -457,10 +479,17 @@ def write_files(plan: Plan[SavedFile]) -> None:
             "state",
             "saved",
         ) from None
-    for tmp, path in staged:
-        if os.path.isdir(path) and not os.path.islink(path):
-            raise PbrError(f"{path} is a directory; expected a file pbr.linux.persist writes", "state", "saved")
-        os.replace(tmp, path)
+    for n, (tmp, path) in enumerate(staged):
+        try:
+            os.replace(tmp, path)
+        except OSError as err:
+            for left, _path in staged[n:]:
+                os.unlink(left)
+            raise PbrError(
+                f"cannot rename into place {path}: {err.strerror}; {n} of {len(staged)} files were written",
+                "state",
+                "saved",
+            ) from None
     for op in sorted(plan.ops, key=lambda op: op.obj.path, reverse=True):  # a directory's files before it
         if op.action == "delete" and os.path.lexists(op.obj.path):
             if os.path.isdir(op.obj.path) and not os.path.islink(op.obj.path):
@@ -468,6 +497,14 @@ def write_files(plan: Plan[SavedFile]) -> None:
                     os.rmdir(op.obj.path)
                 continue  # a directory with content is not ours to remove
             os.unlink(op.obj.path)
+    for directory in sorted(
+        {os.path.dirname(op.obj.path) for op in plan.ops if os.path.isdir(os.path.dirname(op.obj.path))}
+    ):
+        fd = os.open(directory, os.O_RDONLY | os.O_DIRECTORY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
 
 
 def _makedirs(directory: str) -> None:
@@ -498,7 +535,6 @@ def persist_task(
     etc_view = os.path.join(netns_etc, namespace) if namespace else etc
     state_dir = os.path.join(etc_view, STATE_DIR)
     script = SavedFile(os.path.join(root, SCRIPT_PATH), SCRIPT, 0o755)
-    others = other_saved_states(namespace, etc, netns_etc)
     all_hooks = hook_files(root)
     if namespace:
         selected: List[str] = []  # a namespace is created by whatever runs it: that runs the restore
@@ -508,20 +544,30 @@ def persist_task(
         selected = []
     else:
         selected = chosen
+    directory = "mode 0755"  # the content of a directory we own: its mode (root-owned)
     if namespace:
         # `ip -n NS` and `ip netns exec NS` mount each entry of /etc/netns/NS onto the same name in /etc, and
         # complain on every call when it is missing: /etc/pbr-linux is the mount point of our saved state
-        mount_point = SavedFile(os.path.join(root, "etc", STATE_DIR), "", DIR)
+        mount_point = SavedFile(os.path.join(root, "etc", STATE_DIR), directory, DIR)
         installed = [script, mount_point]
-        machinery = [mount_point.path] if not (state == "absent" and others) else []
     else:
         installed = [script] + [f for h in selected for f in all_hooks[h]]
-        machinery = [f.path for h in all_hooks.values() for f in h]
-    keep_script = state == "absent" and bool(others)
-    if not keep_script:
-        machinery.append(script.path)
-    machinery.append(state_dir)  # removed by state=absent once empty
-    installed.append(SavedFile(state_dir, "", DIR))
+    installed.append(SavedFile(state_dir, directory, DIR))
+
+    def machinery() -> List[str]:
+        """Every path we may have installed, as the host is now (asked with the lock held)."""
+        keep = state == "absent" and bool(other_saved_states(namespace, etc, netns_etc))
+        paths = [mount_point.path] if namespace and not keep else []
+        if not namespace:
+            paths += [f.path for h in all_hooks.values() for f in h]
+        if not keep:
+            paths.append(script.path)
+        if namespace or not keep:
+            # removed by state=absent once empty; but the host's /etc/pbr-linux stays while a namespace has
+            # saved state: `ip netns exec` mounts /etc/netns/NS/pbr-linux onto it
+            paths.append(state_dir)
+        return paths
+
     kind = PersistKind(state_dir, machinery, systemd_root=root == "/" and not namespace)
     warnings: List[str] = []
 

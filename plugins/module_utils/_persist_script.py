@@ -46,7 +46,8 @@ bad_usage() { printf '%s: %s\n' "$me" "$*" >&2; usage >&2; exit 2; }
 while [ $# -gt 0 ]; do
     case $1 in
         --namespace) [ $# -ge 2 ] || bad_usage "--namespace needs a name"; ns=$2; shift 2 ;;
-        --interface) [ $# -ge 2 ] || bad_usage "--interface needs a name"; iface=$2; shift 2 ;;
+        --interface) [ $# -ge 2 ] || bad_usage "--interface needs a name"; iface=$2; shift 2
+            [ -n "$iface" ] || bad_usage "--interface needs a name" ;;
         --wait) [ $# -ge 2 ] || bad_usage "--wait needs seconds"; wait_s=$2; shift 2 ;;
         --early) early=1; shift ;;
         --inside) [ $# -ge 2 ] || bad_usage "--inside needs a name"; ns=$2; inside=1; shift 2 ;;
@@ -67,7 +68,7 @@ case $wait_s in
     '' | *[!0-9]*) bad_usage "--wait: '$wait_s' is not a number of seconds" ;;
 esac
 case $lock_wait in
-    '' | *[!0-9]*) bad_usage "PBR_LINUX_LOCK_TIMEOUT: '$lock_wait' is not a whole number of seconds" ;;
+    '' | *[!0-9.]* | *.*.*) bad_usage "PBR_LINUX_LOCK_TIMEOUT: '$lock_wait' is not a number of seconds" ;;
 esac
 
 if [ "$inside" = 0 ]; then
@@ -183,16 +184,25 @@ if [ ! -e "$dir" ]; then
 fi
 safe "$dir" || exit 1
 
-# checked FILE ERE: FILE exists and is safe; its lines that do not match ERE are reported and left out
-# ($tmp/checked holds the rest, $tmp/checked.num the same as "LINE-NUMBER<TAB>line")
+# checked FILE ERE [DENY]: FILE exists and is safe; its lines that do not match ERE (or match the ERE DENY:
+# `encap` would load a BPF object from a path) are reported and left out ($tmp/checked holds the rest,
+# $tmp/checked.num the same as "LINE-NUMBER<TAB>line")
 checked() {
     [ -e "$1" ] || return 1
     safe "$1" || return 1
     unsafe_lines "$1" "$2" >"$tmp/unsafe"
+    grep -n -E -e "$2" -- "$1" >"$tmp/allowed" || true
+    if [ $# -ge 3 ]; then
+        grep -E -e "^[0-9]+:.*($3)" "$tmp/allowed" | while IFS= read -r bad; do
+            printf '%s:%s: not a line pbr.linux.persist writes, skipped\n' "$1" "${bad%%:*}"
+        done >>"$tmp/unsafe"
+        grep -v -E -e "^[0-9]+:.*($3)" "$tmp/allowed" >"$tmp/allowed.kept" || true
+        mv "$tmp/allowed.kept" "$tmp/allowed"
+    fi
     if [ -s "$tmp/unsafe" ]; then
         while IFS= read -r line; do err "$line"; done <"$tmp/unsafe"
     fi
-    grep -n -E -e "$2" -- "$1" | sed "s/:/$tab/" >"$tmp/checked.num" || true
+    sed "s/:/$tab/" "$tmp/allowed" >"$tmp/checked.num"
     cut -f2- "$tmp/checked.num" >"$tmp/checked"
     return 0
 }
@@ -208,7 +218,11 @@ if [ -e "$sysctl_file" ] && safe "$sysctl_file"; then
         key=${entry%%=*}
         value=${entry#*=}
         path=/proc/sys/$(printf '%s' "$key" | tr './' '/.')
-        case $key in net.ipv4.conf.* | net.ipv6.conf.*) ;; *) err "$sysctl_file:$n: $key is not a key pbr.linux sets, skipped"; continue ;; esac
+        # only the keys pbr.linux.src_valid_mark writes: net.ipv4.conf.<interface>.<name>, no path tricks
+        if ! printf '%s\n' "$key" | grep -q -x -E 'net\.ipv4\.conf\.[^./]+(/[^./]+)*\.(src_valid_mark|rp_filter)'; then
+            err "$sysctl_file:$n: $key is not a key pbr.linux sets, skipped"
+            continue
+        fi
         dev=${key#net.ipv?.conf.}
         dev=$(printf '%s' "${dev%.*}" | tr '/' '.')
         if [ -n "$iface" ] && [ "$dev" != "$iface" ]; then continue; fi
@@ -238,12 +252,16 @@ fi
 if [ -z "$iface" ]; then
     f=$dir/nftables.nft
     if [ -e "$f" ] && safe "$f"; then
-        # only our table: no include, no ruleset-wide or other tables' statements
-        grep -n -E -e '(^|[[:space:]])(include|ruleset|define)([[:space:]]|$)' \
-            -e '^[[:space:]]*((add|create|delete|flush)[[:space:]]+)?table[[:space:]]' -- "$f" |
-            grep -v -E -e ':[[:space:]]*((add|delete)[[:space:]]+)?table inet pbr_linux( \{\}| \{)?[[:space:]]*$' >"$tmp/unsafe"
+        # only our table: outside its block, nothing but the lines persist writes (so no statement on another
+        # table or the whole ruleset); include and define nowhere
+        awk '
+            /^[[:space:]]*(#.*)?$/ { next }
+            /(^|[[:space:]])(include|define)([[:space:]]|$)/ { print FNR; exit }
+            depth == 0 && !/^(table inet pbr_linux \{\}|delete table inet pbr_linux|table inet pbr_linux \{)$/ { print FNR; exit }
+            { line = $0; opened = gsub(/\{/, "", line); closed = gsub(/\}/, "", line); depth += opened - closed
+              if (depth < 0) { print FNR; exit } }' "$f" >"$tmp/unsafe"
         if [ -s "$tmp/unsafe" ]; then
-            err "$f:$(head -n1 "$tmp/unsafe" | cut -d: -f1): only the table inet pbr_linux may be named; file skipped, the running table is unchanged"
+            err "$f:$(head -n1 "$tmp/unsafe"): only the table inet pbr_linux may be named; file skipped, the running table is unchanged"
         elif ! nft -f "$f" 2>"$tmp/nft.err"; then
             err "$f: nft refused it, the running table is unchanged: $(grep -m1 -E '^[^ ]' "$tmp/nft.err")"
         fi
@@ -266,7 +284,14 @@ if [ -z "$iface" ]; then
         grep -v -x -F -f "$tmp/jumps" "$tmp/checked" >"$tmp/input" || true
         [ -s "$tmp/jumps" ] || cp "$tmp/checked" "$tmp/input"
         if ! "$restore" --noflush <"$tmp/input" 2>"$tmp/ipt.err"; then
-            err "$f: $restore refused it, the running chains are unchanged: $(grep -v '^#' "$tmp/ipt.err" | head -n1)"
+            why=$(grep -v '^#' "$tmp/ipt.err" | head -n1)
+            # iptables-restore counts the lines it was given: name the line of the saved file instead
+            n=$(printf '%s\n' "$why" | sed -n 's/.*line \([0-9][0-9]*\) failed.*/\1/p')
+            at=
+            if [ -n "$n" ]; then
+                at=$(grep -n -x -F -e "$(sed -n "${n}p" "$tmp/input")" -- "$f" | head -n1 | cut -d: -f1)
+            fi
+            err "$f${at:+:$at}: $restore refused it, the running chains are unchanged: $why"
         fi
     done
 fi
@@ -276,7 +301,7 @@ if [ "$early" = 0 ]; then
     started=$(date +%s)
     for fam in 4 6; do
         f=$dir/routes-$fam.batch
-        checked "$f" '^route replace [^#]*$' || continue
+        checked "$f" '^route replace [^#]*$' ' encap ' || continue
         if [ -n "$iface" ]; then
             awk -v dev="$iface" '{ for (i = 2; i < NF; i++) if ($i == "dev" && $(i + 1) == dev) { print; next } }' \
                 "$tmp/checked.num" >"$tmp/pending.num"

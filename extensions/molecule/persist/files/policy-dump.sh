@@ -14,4 +14,4 @@ else
     ip6tables-save -t mangle | grep -E '^(:PBR_|-A .*PBR_)' | sed 's/\[[0-9]*:[0-9]*\]//'
 fi
 sysctl net.ipv4.conf.eth0.src_valid_mark net.ipv4.conf.eth0.rp_filter
-ip route show table uplink | head -n1
+ip route show table uplink | sed -n 1p

@@ -71,7 +71,7 @@ def test_no_netfilter_tool_is_a_warning(monkeypatch: pytest.MonkeyPatch) -> None
 
 # ---------------------------------------------------------------------------- the kind and its writes
 def kind(tmp: Path) -> persist.PersistKind:
-    return persist.PersistKind(str(tmp / "state"), [], systemd_root=False)
+    return persist.PersistKind(str(tmp / "state"), list, systemd_root=False)
 
 
 def test_saved_plan_writes_changed_files_and_removes_stale_ones(tmp_path: Path) -> None:
@@ -247,4 +247,80 @@ def test_script_for_a_namespace_that_does_not_exist(script: str) -> None:
         check=False,
         env={"PATH": os.environ["PATH"], "PBR_LINUX_LOCK_TIMEOUT": "1"},
     )
+    Path("/run/pbr-linux/netns-pbr-unit-no-such-ns.lock").unlink(missing_ok=True)
     assert proc.returncode == 1 and "namespace 'pbr-unit-no-such-ns' does not exist" in proc.stderr
+
+
+# ---------------------------------------------------------------------------- the hooks, run with a stand-in script
+@pytest.mark.parametrize(
+    "hook, args, env, expected",
+    [
+        ("networkmanager", ["eth1", "up"], {}, "--interface eth1"),
+        ("networkmanager", ["eth1", "down"], {}, None),
+        ("networkmanager", ["", "hostname"], {}, None),
+        ("ifupdown", [], {"IFACE": "eth1"}, "--interface eth1"),
+        ("ifupdown", [], {"IFACE": "lo"}, None),
+        ("ifupdown", [], {"IFACE": "--all"}, None),
+        ("networkd-dispatcher", [], {"IFACE": "eth1.100"}, "--interface eth1.100"),
+        ("networkd-dispatcher", [], {}, None),
+    ],
+)
+def test_hook_runs_the_restore_for_the_interface_that_came_up(
+    tmp_path: Path, hook: str, args: List[str], env: Any, expected: Any
+) -> None:
+    log = tmp_path / "calls"
+    stand_in = tmp_path / "pbr-linux-restore"
+    stand_in.write_text(f'#!/bin/sh\necho "$@" >> {log}\n')
+    stand_in.chmod(0o755)
+    (text,) = [f.content for f in persist.hook_files("/")[hook]]
+    script = tmp_path / "hook"
+    script.write_text(text.replace("/usr/local/sbin/pbr-linux-restore", str(stand_in)))
+    proc = subprocess.run(["dash", str(script), *args], env={"PATH": os.environ["PATH"], **env}, check=False)
+    assert proc.returncode == 0
+    assert (log.read_text().strip() if log.exists() else None) == expected
+
+
+def test_absent_for_the_host_keeps_what_namespaces_still_need(tmp_path: Path) -> None:
+    etc, netns_etc, root = tmp_path / "etc", tmp_path / "netns", tmp_path / "root"
+    (netns_etc / "ns1" / "pbr-linux").mkdir(parents=True)  # a namespace with saved state
+    (etc / "pbr-linux").mkdir(parents=True)
+    (etc / "pbr-linux" / "rules-4.batch").write_text("rule add priority 1 lookup 100 protocol 242\n")
+    task = persist.persist_task("absent", None, ["none"], str(root), etc=str(etc), netns_etc=str(netns_etc))
+    kind: Any = task.kind
+    (netns_etc / "ns1" / "pbr-linux" / "rules-4.batch").write_text("rule add priority 1 lookup 100 protocol 242\n")
+    assert str(etc / "pbr-linux") not in kind.machinery()  # the mount point of ns1's saved state
+    assert str(root / persist.SCRIPT_PATH) not in kind.machinery()  # ns1 still needs the script
+    alone = persist.persist_task("absent", None, ["none"], str(root), etc=str(etc), netns_etc=str(tmp_path / "none"))
+    assert str(etc / "pbr-linux") in alone.kind.machinery()  # type: ignore[attr-defined]
+    assert str(root / persist.SCRIPT_PATH) in alone.kind.machinery()  # type: ignore[attr-defined]
+    # a namespace's own absent: the host's /etc/pbr-linux is empty (only a mount point), so it is no saved state
+    (netns_etc / "ns1" / "pbr-linux" / "rules-4.batch").unlink()
+    (etc / "pbr-linux" / "rules-4.batch").unlink()
+    (netns_etc / "ns2" / "pbr-linux").mkdir(parents=True)
+    own = persist.persist_task("absent", "ns2", ["none"], str(root), etc=str(etc), netns_etc=str(netns_etc))
+    assert str(root / persist.SCRIPT_PATH) in own.kind.machinery()  # type: ignore[attr-defined]
+
+
+def test_a_symlinked_state_dir_is_refused(tmp_path: Path) -> None:
+    (tmp_path / "elsewhere").mkdir()
+    (tmp_path / "elsewhere" / "precious.conf").write_text("keep me\n")
+    (tmp_path / "etc").mkdir()
+    (tmp_path / "etc" / "pbr-linux").symlink_to(tmp_path / "elsewhere")
+    k = persist.PersistKind(str(tmp_path / "etc" / "pbr-linux"), list, systemd_root=False)
+    with pytest.raises(PbrError, match="is a symbolic link or not a directory"):
+        k.read(None)  # type: ignore[arg-type]
+    assert (tmp_path / "elsewhere" / "precious.conf").read_text() == "keep me\n"
+
+
+def test_a_state_dir_with_the_wrong_owner_or_mode_is_put_right(tmp_path: Path) -> None:
+    state = tmp_path / "state"
+    state.mkdir()
+    os.chmod(state, 0o777)
+    os.chown(state, 1000, 1000)
+    k = persist.PersistKind(str(state), lambda: [str(state)], systemd_root=False)
+    want = [persist.SavedFile(str(state), "mode 0755", persist.DIR)]
+    plan = make_plan(k, want, k.read(None), "overridden")  # type: ignore[arg-type]
+    assert [op.action for op in plan.ops] == ["replace"]
+    k.apply(plan, None)  # type: ignore[arg-type]
+    assert (state.stat().st_uid, state.stat().st_mode & 0o7777) == (0, 0o755)
+    assert make_plan(k, want, k.read(None), "overridden").ops == []  # type: ignore[arg-type]
