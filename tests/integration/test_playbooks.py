@@ -152,6 +152,9 @@ def _remove_leftovers(test_id: str) -> List[str]:
         if name.startswith(test_id):
             subprocess.run(["ip", "netns", "delete", name], capture_output=True, check=False)
             removed.append(f"netns {name}")
+    # the lock files of the run's namespaces (in the machine's /run; nobody holds them once the playbook ended)
+    for lock in Path("/run/pbr-linux").glob(f"netns-{test_id}*.lock"):
+        lock.unlink(missing_ok=True)
     etc_netns = Path("/etc/netns")
     if etc_netns.is_dir():
         for entry in etc_netns.iterdir():
