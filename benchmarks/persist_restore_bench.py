@@ -41,20 +41,17 @@ def policy(rules: int, routes: int) -> Tuple[List[str], List[str]]:
 
 def wire(ns: str) -> None:
     netns_add(ns)
-    for cmd in (
-        f"ip -n {ns} link set lo up",
-        f"ip -n {ns} link add up0 type veth peer name up0p",
-        f"ip -n {ns} addr add 192.0.2.2/24 dev up0",
-        f"ip -n {ns} link set up0p up",
-        f"ip -n {ns} link set up0 up",
-    ):
-        subprocess.run(cmd.split(), check=True)
+    links(ns)
 
 
 def reboot(ns: str) -> None:
     """Delete the namespace but keep its /etc/netns view (the disk), then make it again with the same link."""
     subprocess.run(["ip", "netns", "delete", ns], check=True)
     subprocess.run(["ip", "netns", "add", ns], check=True)
+    links(ns)
+
+
+def links(ns: str) -> None:
     for cmd in (
         f"ip -n {ns} link set lo up",
         f"ip -n {ns} link add up0 type veth peer name up0p",

@@ -408,62 +408,44 @@ def run(
     host: Host = host_factory()
     lock = getattr(host, "lock", None)  # test doubles have none
     try:
+        # the host's lock is held from the first read to the read-back: no other task interleaves
         with lock() if lock is not None else contextlib.nullcontext():
-            return _run_locked(
-                kind, state, config, check_mode, diff, host, context_factory, files_factory, report, result, started
-            )
+            desired = kind.from_config(config or [], context_factory(host)) if state != "gathered" else []
+            current = kind.read(host)
+            if state == "gathered":
+                result["gathered"] = kind.to_config_list(sorted(current, key=kind.sort_key))
+                return result
+            desired = kind.complete(desired, current)
+            notes = kind.validate_on_host(desired, host) or []
+            plan = make_plan(kind, desired, current, state, kind.named_groups() if config else ())
+            plan.warnings[:0] = notes
+            if plan.ops and files_factory is not None:
+                plan.files = files_factory(host)
+            result["changed"] = plan.changed
+            full = report_is_full(report, len(current), len(plan.unordered_after))
+            if full:
+                result["commands"] = kind.plan_commands(plan)
+                result["before"] = kind.to_config_list(sorted(current, key=kind.sort_key))
+                result["after"] = kind.to_config_list(plan.after)
+            else:
+                result["summary"] = summary(plan, len(current))
+                if report == "auto":
+                    result["commands"] = summary_commands(kind, plan, result["summary"])
+            if plan.warnings:
+                result["warnings"] = plan.warnings
+            if diff:
+                result["diff"] = {"before": kind.diff_text(current), "after": kind.diff_text(plan.after)}
+            if plan.changed and not check_mode:
+                kind.apply(plan, host)
+                if full or diff:
+                    # `after` is what the host holds now, read back (resource-module convention), not the plan's
+                    # prediction; only check mode reports a prediction
+                    read_back = sorted(kind.read(host), key=kind.sort_key)
+                    if full:
+                        result["after"] = kind.to_config_list(read_back)
+                    if diff:
+                        result["diff"]["after"] = kind.diff_text(read_back)
     finally:
         host.close()
-
-
-def _run_locked(
-    kind: Kind[T, Any],
-    state: str,
-    config: Optional[Sequence[Dict[str, Any]]],
-    check_mode: bool,
-    diff: bool,
-    host: Host,
-    context_factory: Callable[[Host], Any],
-    files_factory: Any,
-    report: str,
-    result: Dict[str, Any],
-    started: float,
-) -> Dict[str, Any]:
-    """:func:`run` for an online state, with the host's lock held: read, plan and apply."""
-    desired = kind.from_config(config or [], context_factory(host)) if state != "gathered" else []
-    current = kind.read(host)
-    if state == "gathered":
-        result["gathered"] = kind.to_config_list(sorted(current, key=kind.sort_key))
-        return result
-    desired = kind.complete(desired, current)
-    notes = kind.validate_on_host(desired, host) or []
-    plan = make_plan(kind, desired, current, state, kind.named_groups() if config else ())
-    plan.warnings[:0] = notes
-    if plan.ops and files_factory is not None:
-        plan.files = files_factory(host)
-    result["changed"] = plan.changed
-    full = report_is_full(report, len(current), len(plan.unordered_after))
-    if full:
-        result["commands"] = kind.plan_commands(plan)
-        result["before"] = kind.to_config_list(sorted(current, key=kind.sort_key))
-        result["after"] = kind.to_config_list(plan.after)
-    else:
-        result["summary"] = summary(plan, len(current))
-        if report == "auto":
-            result["commands"] = summary_commands(kind, plan, result["summary"])
-    if plan.warnings:
-        result["warnings"] = plan.warnings
-    if diff:
-        result["diff"] = {"before": kind.diff_text(current), "after": kind.diff_text(plan.after)}
-    if plan.changed and not check_mode:
-        kind.apply(plan, host)
-        if full or diff:
-            # `after` is what the host holds now, read back (resource-module convention), not the plan's
-            # prediction; only check mode reports a prediction
-            read_back = sorted(kind.read(host), key=kind.sort_key)
-            if full:
-                result["after"] = kind.to_config_list(read_back)
-            if diff:
-                result["diff"]["after"] = kind.diff_text(read_back)
     result["engine_seconds"] = round(time.monotonic() - started, 4)
     return result

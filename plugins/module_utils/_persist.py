@@ -35,17 +35,18 @@ from typing import Any, Callable, Dict, Hashable, List, Optional, Sequence, Tupl
 from ansible_collections.pbr.linux.plugins.module_utils import _engine as engine
 from ansible_collections.pbr.linux.plugins.module_utils._engine import Kind, Plan
 from ansible_collections.pbr.linux.plugins.module_utils._host import NETNS_ETC_DIR, Host, _batch_line
+from ansible_collections.pbr.linux.plugins.module_utils._ip_route_table import RouteKind
 from ansible_collections.pbr.linux.plugins.module_utils._ip_route_table_kernel import read_routes
 from ansible_collections.pbr.linux.plugins.module_utils._ip_route_table_notation import (
     render_argv as route_argv,
 )
 from ansible_collections.pbr.linux.plugins.module_utils._ip_rule import RuleKind
 from ansible_collections.pbr.linux.plugins.module_utils._ip_rule import render_argv as rule_argv
-from ansible_collections.pbr.linux.plugins.module_utils._iptables import BUILTIN
+from ansible_collections.pbr.linux.plugins.module_utils._iptables import BUILTIN, FAMILIES, RESTORE, SAVE
 from ansible_collections.pbr.linux.plugins.module_utils._netfilter import find_tool, run_tool
 from ansible_collections.pbr.linux.plugins.module_utils._persist_script import SCRIPT
 from ansible_collections.pbr.linux.plugins.module_utils._runner import Context, Task
-from ansible_collections.pbr.linux.plugins.module_utils._values import PBR_PROTO, PbrError, invalid
+from ansible_collections.pbr.linux.plugins.module_utils._values import PbrError, invalid
 
 STATE_DIR = "pbr-linux"
 SCRIPT_PATH = "usr/local/sbin/pbr-linux-restore"  # relative to the machinery root
@@ -86,7 +87,7 @@ def batch_text(lines: Sequence[Sequence[str]]) -> str:
 def rule_files(host: Host, state_dir: str) -> Dict[str, str]:
     """Our rules (protocol 242) as ``ip -batch`` input, one file per family (none for a family without)."""
     kind = RuleKind()
-    rules = sorted((r for r in kind.read(host) if r.protocol == PBR_PROTO), key=kind.sort_key)
+    rules = sorted((r for r in kind.read(host) if kind.owned(r)), key=kind.sort_key)
     out: Dict[str, str] = {}
     for fam, num in (("4", 2), ("6", 10)):
         lines = [rule_argv(r, "add")[1:] for r in rules if r.family == num]
@@ -97,7 +98,8 @@ def rule_files(host: Host, state_dir: str) -> Dict[str, str]:
 
 def route_files(host: Host, state_dir: str) -> Dict[str, str]:
     """Our routes (proto 242), every table, as ``route replace`` lines: replaying them is idempotent."""
-    routes = [r for r in read_routes(host) if r.protocol == PBR_PROTO]
+    kind = RouteKind()
+    routes = [r for r in read_routes(host) if kind.owned(r)]
     out: Dict[str, str] = {}
     for fam, num in (("4", 2), ("6", 10)):
         lines = sorted(route_argv(r, "replace")[1:] for r in routes if r.family == num)
@@ -126,10 +128,8 @@ def iptables_files(
     """Our iptables chains (``PBR_*`` in mangle) and the jumps to them, per family, as ``--noflush`` input."""
     out: Dict[str, str] = {}
     missing: List[str] = []
-    for fam, save, restore in (
-        ("4", "iptables-save", "iptables-restore"),
-        ("6", "ip6tables-save", "ip6tables-restore"),
-    ):
+    for family in FAMILIES:
+        fam, save, restore = family[-1], SAVE[family], RESTORE[family]
         tool = which(save)
         if not tool:
             missing.append(save)
@@ -333,7 +333,6 @@ class PersistKind(Kind[SavedFile, List[SavedFile]]):
         self.state_dir = state_dir
         self.machinery = machinery  # paths of every file we may have installed (asked under the lock)
         self.systemd_root = systemd_root  # the units are in the running system's /etc: daemon-reload
-        self.reloaded = False
 
     def key(self, obj: SavedFile) -> Hashable:
         return obj
@@ -414,7 +413,6 @@ class PersistKind(Kind[SavedFile, List[SavedFile]]):
             proc = subprocess.run(["systemctl", "daemon-reload"], capture_output=True, text=True, check=False)
             if proc.returncode != 0:
                 raise PbrError(f"the files were written, but `systemctl daemon-reload` failed: {proc.stderr.strip()}")
-            self.reloaded = True
 
 
 def _is_unit(path: str) -> bool:
