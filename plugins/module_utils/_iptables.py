@@ -81,6 +81,8 @@ def render_rules(rule: NfRule, family: str) -> List[str]:
                     words += ["-d", dst]
                 if rule.iif:
                     words += ["-i", rule.iif]
+                if rule.daddr_local:
+                    words += ["-m", "addrtype", "--dst-type", "LOCAL"]
                 if proto:
                     words += ["-p", proto]
                 if rule.dport and proto:
@@ -92,6 +94,12 @@ def render_rules(rule: NfRule, family: str) -> List[str]:
                     words += ["-m", "mark", "--mark", mark_text(rule.mark)]
                 if rule.ctmark:
                     words += ["-m", "connmark", "--mark", mark_text(rule.ctmark)]
+                if rule.ct_reply:
+                    words += ["-m", "conntrack", "--ctdir", "REPLY"]
+                if rule.skuid is not None:
+                    words += ["-m", "owner", "--uid-owner", str(rule.skuid)]
+                if rule.skgid is not None:
+                    words += ["-m", "owner", "--gid-owner", str(rule.skgid)]
                 if rule.socket_transparent:
                     words += ["-m", "socket", "--transparent"]
                 out += [" ".join(words + target) for target in _targets(rule, family)]
@@ -125,7 +133,7 @@ def section(chain: Chain) -> str:
 # options, ``/32`` on host addresses, ``--set-mark`` as ``--set-xmark``) and releases differ in
 # them. Rules are compared in a canonical form parsed from ours and from the listing alike; a line
 # outside the grammar of our rules stays text, which never equals a rule of ours.
-_MATCH_MODULES = ("tcp", "udp", "multiport", "mark", "connmark", "socket")
+_MATCH_MODULES = ("tcp", "udp", "multiport", "mark", "connmark", "socket", "owner", "addrtype", "conntrack")
 _L4 = {"tcp": "tcp", "6": "tcp", "udp": "udp", "17": "udp"}
 
 
@@ -233,6 +241,15 @@ def _canon(text: str) -> Tuple[Any, ...]:
             matches.append(("dport", module or proto, _ports(arg)))  # `-p tcp --dport` loads -m tcp itself
         elif word == "--dports" and module == "multiport":
             matches.append(("dport", proto, _ports(arg)))
+        elif word in ("--uid-owner", "--gid-owner") and module == "owner":
+            lo, _dash, hi = arg.partition("-")
+            if hi and hi != lo:
+                raise _Unreadable("an owner range")
+            matches.append(("skuid" if word == "--uid-owner" else "skgid", _num(lo)))
+        elif word == "--ctdir" and module == "conntrack" and arg == "REPLY":
+            matches.append(("ct reply",))
+        elif word == "--dst-type" and module == "addrtype" and arg == "LOCAL":
+            matches.append(("daddr local",))
         elif word == "--mark" and module in ("mark", "connmark"):
             value, mask = _value_mask(arg)
             matches.append(("meta mark" if module == "mark" else "ct mark", mask, value & mask))

@@ -5,6 +5,8 @@ ports, protocols, interface names with the documented wildcard) parsed and check
 
 from __future__ import annotations
 
+import grp
+import pwd
 import re
 from typing import Any, List, Optional, Sequence, Tuple
 
@@ -65,6 +67,27 @@ def parse_mark(field: str, value: Any, mask: Optional[int] = None, mask_field: s
             value,
         )
     return (num, full)
+
+
+def parse_owners(field: str, value: Any, users: bool) -> Tuple[int, ...]:
+    """``skip_uids`` / ``skip_gids``: numbers 0..0xfffffffe or names, looked up on the managed host."""
+    items = value if isinstance(value, list) else [value]
+    what = "user" if users else "group"
+    out: List[int] = []
+    for i, item in enumerate(items):
+        name = f"{field}[{i}]"
+        if isinstance(item, str) and item and not item.strip().isdigit():
+            try:
+                num = pwd.getpwnam(item).pw_uid if users else grp.getgrnam(item).gr_gid
+            except (KeyError, ValueError):
+                raise invalid(
+                    name, item, f"a {what} name of the managed host or a number from 0 to 4294967294"
+                ) from None
+        else:
+            num = parse_int(name, item, 0, U32_MAX - 1, f"a {what} name or number")
+        if num not in out:
+            out.append(num)
+    return tuple(out)
 
 
 def parse_port(field: str, value: Any) -> int:

@@ -32,7 +32,11 @@ class NfRule:
     daddr: Tuple[Network, ...] = ()
     l4proto: Tuple[str, ...] = ()
     dport: Tuple[PortRange, ...] = ()
+    daddr_local: bool = False  # the destination is one of the host's own addresses (fib / addrtype LOCAL)
     mark: Optional[Mark] = None
+    ct_reply: bool = False  # the packet is in the reply direction of its connection
+    skuid: Optional[int] = None  # owner of the sending socket (output chains only)
+    skgid: Optional[int] = None
     ctmark: Optional[Mark] = None
     socket_transparent: bool = False
     tproxy: Optional[Tuple[int, Optional[str]]] = None  # (port, address or None)

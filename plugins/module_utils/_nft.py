@@ -12,7 +12,9 @@ nft words some rules its own way (and releases differ). ``nft -j`` output is nev
 from __future__ import annotations
 
 import functools
+import grp
 import ipaddress
+import pwd
 import re
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 
@@ -89,14 +91,22 @@ def render_rule(rule: NfRule) -> str:
         words.append(f"{ip} saddr {addrs_text(rule.saddr)}")
     if rule.daddr:
         words.append(f"{ip} daddr {addrs_text(rule.daddr)}")
+    if rule.daddr_local:
+        words.append("fib daddr type local")
     if rule.dport:
         words.append(f"{rule.l4proto[0]} dport {ports_text(rule.dport)}")
     elif rule.l4proto:
         words.append("meta l4proto " + set_text(list(rule.l4proto)))
     if rule.mark:
         words.append(mark_match("meta mark", rule.mark))
+    if rule.skuid is not None:
+        words.append(f"meta skuid {rule.skuid}")
+    if rule.skgid is not None:
+        words.append(f"meta skgid {rule.skgid}")
     if rule.ctmark:
         words.append(mark_match("ct mark", rule.ctmark))
+    if rule.ct_reply:
+        words.append("ct direction reply")
     if rule.socket_transparent:
         words.append("socket transparent 1")
     if rule.tproxy:
@@ -272,6 +282,14 @@ def _tproxy_target(text: str) -> Tuple[Optional[str], Optional[int]]:
     return str(ipaddress.ip_address(text)), None
 
 
+def _owner(key: str, token: str) -> int:
+    """``meta skuid 13`` (nft prints numbers; a quoted name, as some releases print it, is looked up)."""
+    if token.startswith('"'):
+        name = token.strip('"')
+        return pwd.getpwnam(name).pw_uid if key == "skuid" else grp.getgrnam(name).gr_gid
+    return _number(token)
+
+
 def _canon(text: str) -> Tuple[Any, ...]:
     toks = _Tokens(text)
     matches: List[Any] = []
@@ -280,16 +298,21 @@ def _canon(text: str) -> Tuple[Any, ...]:
         before = len(matches)
         tok = toks.take()
         if tok == "meta":
-            key = toks.take("nfproto", "l4proto", "mark")
-            if key == "nfproto":
+            key = toks.take("nfproto", "l4proto", "mark", "skuid", "skgid")
+            if key in ("skuid", "skgid"):
+                matches.append((key, _owner(key, toks.take())))
+            elif key == "nfproto":
                 matches.append(("nfproto", _NFPROTO[toks.take()]))
             elif key == "l4proto":
                 matches.append(("l4proto", tuple(sorted({_L4[p] for p in toks.value()}))))
             else:
                 _mark_statement(toks, "meta mark", matches, actions)
         elif tok == "ct":
-            toks.take("mark")
-            _mark_statement(toks, "ct mark", matches, actions)
+            if toks.take("mark", "direction") == "direction":
+                toks.take("reply")
+                matches.append(("ct reply",))
+            else:
+                _mark_statement(toks, "ct mark", matches, actions)
         elif tok == "iifname":
             matches.append(_iifname(toks.take()))
         elif tok in _IP:
@@ -299,6 +322,11 @@ def _canon(text: str) -> Tuple[Any, ...]:
         elif tok in ("tcp", "udp"):
             toks.take("dport")
             matches.append(("dport", tok, _intervals(toks.value(), lambda p: int(p, 10), 16)))
+        elif tok == "fib":
+            toks.take("daddr")
+            toks.take("type")
+            toks.take("local")
+            matches.append(("daddr local",))
         elif tok == "socket":
             toks.take("transparent")
             toks.take("1")

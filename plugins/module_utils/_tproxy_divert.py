@@ -6,13 +6,20 @@ One chain at hook prerouting, priority mangle (iptables: mangle PREROUTING, the 
 works), rules in this order:
 
 1. ``skip_mark``: packets already carrying it return untouched (the proxy's own traffic);
-2. ``bypass``: destinations never diverted return untouched;
+2. ``bypass_local`` and ``bypass``: destinations never diverted return untouched;
 3. DIVERT: packets of an existing transparent socket get ``mark`` and are accepted;
-4. TPROXY: one rule per ``match`` entry, protocol and family, to ``on_port`` (``on_ip``) with ``mark``.
+4. TPROXY: one rule per ``match`` entry, protocol and family, to the entry's ``on_port`` (default
+   ``on_port``, ``on_ip``) with ``mark``.
+
+With ``local_traffic`` a second chain (hook output, nft type route: a changed mark re-routes the packet;
+iptables mangle OUTPUT) marks the host's own new packets that match an entry without ``in_interface``:
+the fwmark rule then routes them through ``lo`` back into prerouting, where the TPROXY rules take them.
+The proxy's own packets (``skip_mark``, ``skip_uids``, ``skip_gids``) and bypassed destinations return first.
 """
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 from ansible_collections.pbr.linux.plugins.module_utils._iptables import MULTIPORT_MAX, multiport_count
@@ -22,6 +29,7 @@ from ansible_collections.pbr.linux.plugins.module_utils._netfilter_config import
     parse_iface,
     parse_mark,
     parse_mask,
+    parse_owners,
     parse_port,
     parse_ports,
     parse_protocols,
@@ -30,7 +38,9 @@ from ansible_collections.pbr.linux.plugins.module_utils._netfilter_model import 
 from ansible_collections.pbr.linux.plugins.module_utils._values import PbrError, invalid, parse_address, parse_network
 
 ROLE = Role(key="tproxy", hook="prerouting", nft_type="filter", ipt="TPROXY")
-MATCH_FIELDS = ("protocol", "dport", "daddr", "saddr", "in_interface")
+ROLE_OUT = Role(key="tproxy_out", hook="output", nft_type="route", ipt="TPOUT")
+ROLES = (ROLE, ROLE_OUT)
+MATCH_FIELDS = ("protocol", "dport", "daddr", "saddr", "in_interface", "on_port")
 
 
 def _on_ips(value: Any, families: Sequence[str]) -> Dict[str, str]:
@@ -78,10 +88,31 @@ def build(params: Dict[str, Any], families: Tuple[str, ...], backend: str) -> Li
             "on_port: required with match; expected the port the transparent proxy listens on", "on_port", None
         )
     on_ips = _on_ips(params.get("on_ip"), families)
+    local = params.get("local_traffic") or False
+    uids = parse_owners("skip_uids", params["skip_uids"], True) if params.get("skip_uids") else ()
+    gids = parse_owners("skip_gids", params["skip_gids"], False) if params.get("skip_gids") else ()
+    for name, given in (("skip_uids", uids), ("skip_gids", gids)):
+        if given and not local:
+            raise PbrError(
+                f"{name}: {params[name]!r} is given but local_traffic is false; expected local_traffic: true (a "
+                "packet's owner is known only for the host's own traffic, which only local_traffic diverts)",
+                name,
+                params[name],
+            )
+    if local and skip is None and not uids and not gids:
+        raise PbrError(
+            "local_traffic: true needs skip_uids, skip_gids or skip_mark; expected the proxy's user, group or the mark "
+            "it sets on its upstream sockets (else the proxy's own connections loop back into it)",
+            "local_traffic",
+            True,
+        )
 
     rules: List[NfRule] = []
     if skip is not None:
         rules.append(NfRule(mark=skip, verdict="return"))
+    returns: List[NfRule] = []
+    if params.get("bypass_local"):
+        returns.append(NfRule(daddr_local=True, verdict="return"))
 
     bypass = params.get("bypass") or []
     if not isinstance(bypass, list):
@@ -92,9 +123,11 @@ def build(params: Dict[str, Any], families: Tuple[str, ...], backend: str) -> Li
         by_family.setdefault(check_family(f"bypass[{i}]", value, net, families), []).append(net)
     for fam in ("ipv4", "ipv6"):
         if fam in by_family:
-            rules.append(NfRule(family=fam, daddr=tuple(by_family[fam]), verdict="return"))
+            returns.append(NfRule(family=fam, daddr=tuple(by_family[fam]), verdict="return"))
+    rules += returns
 
     tproxy_rules: List[NfRule] = []
+    out_rules: List[NfRule] = []
     protocols_seen: List[str] = []
     for i, entry in enumerate(matches):
 
@@ -124,21 +157,14 @@ def build(params: Dict[str, Any], families: Tuple[str, ...], backend: str) -> Li
             entry_family = fam
             nets[name] = (net,)
         iif = parse_iface(f("in_interface"), entry["in_interface"]) if entry.get("in_interface") is not None else None
+        port = parse_port(f("on_port"), entry["on_port"]) if entry.get("on_port") is not None else on_port
         for fam in [entry_family] if entry_family else families:
             for proto in protocols:
-                tproxy_rules.append(
-                    NfRule(
-                        family=fam,
-                        iif=iif,
-                        saddr=nets.get("saddr", ()),
-                        daddr=nets.get("daddr", ()),
-                        l4proto=(proto,),
-                        dport=dport,
-                        tproxy=(on_port or 0, on_ips.get(fam)),
-                        set_mark=mark,
-                        verdict="accept",
-                    )
-                )
+                base = NfRule(family=fam, saddr=nets.get("saddr", ()), daddr=nets.get("daddr", ()), l4proto=(proto,))
+                base = replace(base, dport=dport, set_mark=mark)
+                tproxy_rules.append(replace(base, iif=iif, tproxy=(port or 0, on_ips.get(fam)), verdict="accept"))
+                if local and iif is None:
+                    out_rules.append(base)
         protocols_seen += [p for p in protocols if p not in protocols_seen]
 
     divert_protocols = tuple(p for p in ("tcp", "udp") if p in protocols_seen) or ("tcp",)
@@ -152,11 +178,26 @@ def build(params: Dict[str, Any], families: Tuple[str, ...], backend: str) -> Li
         )
     )
     rules += tproxy_rules
-    return [ChainSpec(ROLE, tuple(rules))]
+    specs = [ChainSpec(ROLE, tuple(rules))]
+    if local:
+        if not out_rules:
+            raise PbrError(
+                "local_traffic: true but every match entry has an in_interface; expected at least one entry without "
+                "in_interface (the host's own connections come in on no interface)",
+                "local_traffic",
+                True,
+            )
+        # replies of the host's servers (and of the proxy's accepted connections) are never diverted
+        head = [NfRule(ct_reply=True, verdict="return")]
+        head += [NfRule(mark=skip, verdict="return")] if skip is not None else []
+        head += [NfRule(skuid=uid, verdict="return") for uid in uids]
+        head += [NfRule(skgid=gid, verdict="return") for gid in gids]
+        specs.append(ChainSpec(ROLE_OUT, tuple(head + returns + out_rules)))
+    return specs
 
 
 def kind() -> NetfilterKind:
-    return NetfilterKind([ROLE], build)
+    return NetfilterKind(list(ROLES), build)
 
 
 def prepare(params: Dict[str, Any], check_mode: bool) -> Any:

@@ -95,9 +95,14 @@ options:
       saddr:
         description: Source prefix in CIDR notation.
         type: str
+      on_port:
+        description:
+          - Port for this entry's connections (1 to 65535), for example a DNS listener beside the HTTP proxy. Default
+            O(on_port). Entries are tried in order, so put the narrower entry first.
+        type: raw
       in_interface:
         description:
-          - Only packets arriving on this interface.
+          - Only packets arriving on this interface. Entries with an interface are not used for O(local_traffic).
           - A kernel interface name (1 to 15 bytes, no whitespace, control characters, C(/), C(:), C(#), C(") or C(\),
             not C(.) or C(..)) - the same rule as every interface option of the collection.
           - A trailing C(+) is a wildcard - V(eth+) matches every interface whose name starts with C(eth) (iptables
@@ -110,11 +115,42 @@ options:
     type: list
     elements: str
     default: []
+  bypass_local:
+    description:
+      - Packets to one of the host's own addresses (of any interface, as they are when the packet passes) are never
+        diverted (C(fib daddr type local) / C(-m addrtype --dst-type LOCAL)).
+    type: bool
+    default: false
   skip_mark:
     description:
       - Packets already carrying this mark (V(0x2) or V(0x2/0x2) with a mask) are never diverted. The proxy sets it on
         its own upstream connections (C(SO_MARK)) so they cannot loop back into it. Must differ from O(mark).
     type: raw
+  local_traffic:
+    description:
+      - Also divert the host's own outgoing connections that match an entry of O(match) without C(in_interface).
+      - "A second chain (nftables: C(<name>_tproxy_out), hook output, type route; iptables: C(PBR_<NAME>_TPOUT) reached
+        from mangle OUTPUT) gives their packets O(mark); the policy rule for O(mark) then routes them through C(lo)
+        back into prerouting, where the TPROXY rules hand them to the proxy."
+      - "In that chain these return first: packets in the reply direction of their connection (the host's servers'
+        answers), O(skip_mark), O(skip_uids), O(skip_gids), O(bypass_local) and O(bypass). One of O(skip_mark),
+        O(skip_uids) or O(skip_gids) is required: it keeps the proxy's own upstream connections from looping."
+    type: bool
+    default: false
+  skip_uids:
+    description:
+      - With O(local_traffic), packets of sockets owned by these users (names of the managed host or numbers) are not
+        diverted (C(meta skuid) / C(-m owner --uid-owner)). Give the proxy's user.
+    type: list
+    elements: raw
+    default: []
+  skip_gids:
+    description:
+      - With O(local_traffic), packets of sockets owned by these groups (names or numbers) are not diverted
+        (C(meta skgid) / C(-m owner --gid-owner)).
+    type: list
+    elements: raw
+    default: []
 notes:
   - Check mode reports in RV(commands) the exact C(nft -f) script or C(iptables-restore) input apply would run;
     diff mode shows the task's chains before and after, as C(nft list) / C(iptables-save) print them.
@@ -173,6 +209,26 @@ EXAMPLES = r"""
     on_ip: 192.0.2.1
     match:
       - {protocol: [udp, tcp], dport: 53}
+
+- name: The gateway's own HTTP requests through the proxy too (seed 004), squid's own (user proxy) go out directly
+  pbr.linux.tproxy_divert:
+    name: local
+    family: both
+    on_port: 3129
+    match:
+      - {protocol: tcp, dport: 80}
+    bypass_local: true
+    bypass: [127.0.0.0/8, "::1/128"]
+    local_traffic: true
+    skip_uids: [proxy]
+
+- name: HTTP to the proxy on 3129, DNS (UDP and TCP port 53) to its resolver on 5353
+  pbr.linux.tproxy_divert:
+    name: web-dns
+    on_port: 3129
+    match:
+      - {protocol: [udp, tcp], dport: 53, on_port: 5353}
+      - {protocol: tcp, dport: 80}
 
 - name: Remove the web proxy's rules
   pbr.linux.tproxy_divert:
@@ -248,10 +304,15 @@ ARGUMENT_SPEC = dict(
             "daddr": {"type": "str"},
             "saddr": {"type": "str"},
             "in_interface": {"type": "str"},
+            "on_port": {"type": "raw"},
         },
     },
     bypass={"type": "list", "elements": "str", "default": [], "no_log": False},
+    bypass_local={"type": "bool", "default": False},
     skip_mark={"type": "raw"},
+    local_traffic={"type": "bool", "default": False},
+    skip_uids={"type": "list", "elements": "raw", "default": []},
+    skip_gids={"type": "list", "elements": "raw", "default": []},
 )
 
 

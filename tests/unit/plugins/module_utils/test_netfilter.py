@@ -47,7 +47,7 @@ def desired(kind: NetfilterKind, **params: Any) -> List[Chain]:
 
 
 def tproxy_kind() -> NetfilterKind:
-    return NetfilterKind([tproxy.ROLE], tproxy.build, which=which_all)
+    return NetfilterKind(list(tproxy.ROLES), tproxy.build, which=which_all)
 
 
 def conntrack_kind() -> NetfilterKind:
@@ -134,6 +134,15 @@ BASE = {"name": "web", "backend": "nftables", "on_port": 50080, "match": [{"dpor
         ({"on_ip": "192.0.2.300"}, "on_ip"),
         ({"on_ip": "192.0.2.1", "family": "both"}, "on_ip"),
         ({"backend": "iptables", "match": [{"dport": list(range(1, 33, 2))}]}, "match[0].dport"),
+        ({"match": [{"dport": 53, "on_port": 0}]}, "match[0].on_port"),
+        ({"skip_uids": [13]}, "skip_uids"),
+        ({"skip_gids": ["proxy"]}, "skip_gids"),
+        ({"local_traffic": True}, "local_traffic"),
+        ({"local_traffic": True, "skip_uids": ["no-such-user-here"]}, "skip_uids[0]"),
+        ({"local_traffic": True, "skip_uids": [0, 4294967295]}, "skip_uids[1]"),
+        ({"local_traffic": True, "skip_gids": [-1]}, "skip_gids[0]"),
+        ({"local_traffic": True, "skip_uids": ["proxy\n"]}, "skip_uids[0]"),
+        ({"local_traffic": True, "skip_uids": [13], "match": [{"in_interface": "eth1"}]}, "local_traffic"),
     ],
 )
 def test_tproxy_bad_input_names_field(change: Dict[str, Any], field: str) -> None:
@@ -593,6 +602,64 @@ def test_tproxy_rule_order_skip_bypass_divert_tproxy() -> None:
     )
 
 
+def test_tproxy_local_traffic_output_chain() -> None:
+    kind = tproxy_kind()
+    pre, out = desired(
+        kind,
+        backend="nftables",
+        family="both",
+        skip_mark=2,
+        on_port=3129,
+        bypass=["127.0.0.0/8", "::1/128"],
+        bypass_local=True,
+        local_traffic=True,
+        skip_uids=["root", 13],
+        skip_gids=[0],
+        match=[{"protocol": ["udp", "tcp"], "dport": 53, "on_port": 5353}, {"dport": 80, "in_interface": "eth1"}],
+    )
+    assert pre.name == "web_tproxy" and out.name == "web_tproxy_out"
+    assert out.hook == "type route hook output priority mangle; policy accept;"
+    assert pre.rules[1:4] == ("fib daddr type local return", "ip daddr 127.0.0.0/8 return", "ip6 daddr ::1 return")
+    assert "meta nfproto ipv4 udp dport 53 tproxy ip to :5353 meta mark set 0x00000001 accept" in pre.rules
+    assert (
+        'meta nfproto ipv4 iifname "eth1" tcp dport 80 tproxy ip to :3129 meta mark set 0x00000001 accept' in pre.rules
+    )
+    assert out.rules == (
+        "ct direction reply return",
+        "meta mark 0x00000002 return",
+        "meta skuid 0 return",
+        "meta skuid 13 return",
+        "meta skgid 0 return",
+        "fib daddr type local return",
+        "ip daddr 127.0.0.0/8 return",
+        "ip6 daddr ::1 return",
+        "meta nfproto ipv4 tcp dport 53 meta mark set 0x00000001",
+        "meta nfproto ipv4 udp dport 53 meta mark set 0x00000001",
+        "meta nfproto ipv6 tcp dport 53 meta mark set 0x00000001",
+        "meta nfproto ipv6 udp dport 53 meta mark set 0x00000001",
+    )
+    ipt = desired(
+        kind,
+        backend="iptables",
+        family="ipv4",
+        on_port=3129,
+        local_traffic=True,
+        skip_uids=[13],
+        bypass_local=True,
+        match=[{"dport": 80}],
+    )
+    assert [c.name for c in ipt] == ["PBR_WEB_TPROXY", "PBR_WEB_TPOUT"]
+    assert ipt[1].hook == "OUTPUT"
+    assert ipt[1].rules == (
+        "-m conntrack --ctdir REPLY -j RETURN",
+        "-m owner --uid-owner 13 -j RETURN",
+        "-m addrtype --dst-type LOCAL -j RETURN",
+        "-p tcp -m tcp --dport 80 -j MARK --set-xmark 0x1/0xffffffff",
+    )
+    # local_traffic off again: the output chain is no longer desired (the engine deletes it)
+    assert [c.name for c in desired(kind, backend="nftables", on_port=3129, match=[{"dport": 80}])] == ["web_tproxy"]
+
+
 def test_conntrack_chains_and_restore_hooks() -> None:
     kind = conntrack_kind()
     chains = desired(
@@ -640,6 +707,9 @@ def test_conntrack_chains_and_restore_hooks() -> None:
         ("meta nfproto ipv4 ip saddr 192.0.2.1 accept", "ip saddr 192.0.2.1 accept"),
         ('iifname "eth*" accept', 'iifname "eth*"   accept'),
         ("meta mark set 0x1", "meta mark set 0x00000001"),
+        ("meta skuid 0 return", 'meta skuid "root" return'),
+        ("meta skgid 0 ct direction reply return", 'ct direction reply meta skgid "root" return'),
+        ("fib daddr type local return", "fib  daddr type local return"),
     ],
 )
 def test_nft_equal_rules_in_other_words_compare_equal(ours: str, listed: str) -> None:
@@ -656,6 +726,8 @@ def test_nft_equal_rules_in_other_words_compare_equal(ours: str, listed: str) ->
         ("tcp dport 80 accept", "udp dport 80 accept"),
         ("meta nfproto ipv4 meta l4proto tcp tproxy ip to :8080", "meta l4proto tcp tproxy ip to :8080"),
         ("accept", "return"),
+        ("meta skuid 13 return", "meta skgid 13 return"),
+        ("meta skuid 13 return", "meta skuid 14 return"),
     ],
 )
 def test_nft_different_rules_stay_different(one: str, other: str) -> None:
@@ -682,6 +754,7 @@ def test_nft_rules_outside_our_grammar_are_unreadable_and_never_equal_ours(text:
         ("-j CONNMARK --save-mark", "-j CONNMARK --save-mark --nfmask 0xffffffff --ctmask 0xffffffff"),
         ("-p tcp -j TPROXY --on-port 80", "-p tcp -j TPROXY --on-port 80 --on-ip 0.0.0.0 --tproxy-mark 0x0/0x0"),
         ("-m mark --mark 0x1 -j RETURN", "-m mark --mark 0x1/0xffffffff -j RETURN"),
+        ("-m owner --uid-owner 13 -j RETURN", "-m owner --uid-owner 13-13 -j RETURN"),
     ],
 )
 def test_iptables_equal_rules_in_other_words_compare_equal(ours: str, listed: str) -> None:
@@ -692,6 +765,9 @@ def test_iptables_equal_rules_in_other_words_compare_equal(ours: str, listed: st
 def test_iptables_unknown_options_are_unreadable() -> None:
     assert iptables.canon("-m comment --comment x -j ACCEPT")[0] == "unreadable"
     assert iptables.canon("-i eth+ -j ACCEPT") != iptables.canon("-i eth -j ACCEPT")
+    assert iptables.canon("-m owner --uid-owner 10-20 -j RETURN")[0] == "unreadable"
+    assert iptables.canon("-m addrtype --dst-type UNICAST -j RETURN")[0] == "unreadable"
+    assert iptables.canon("-m conntrack --ctdir ORIGINAL -j RETURN")[0] == "unreadable"
 
 
 def test_nft_masked_mark_listing_is_no_change_for_the_module() -> None:

@@ -181,6 +181,15 @@ def tproxy_params(draw: Any, backend: str) -> Dict[str, Any]:
         if draw(st.booleans()):
             entry["in_interface"] = draw(ifnames())
         entries.append(entry)
+    if entries and draw(st.booleans()):
+        entries[0]["on_port"] = draw(st.integers(1, 65535))
+    params["bypass_local"] = draw(st.booleans())
+    if entries and any("in_interface" not in e for e in entries) and draw(st.booleans()):
+        params["local_traffic"] = True
+        params["skip_uids"] = draw(st.lists(st.one_of(st.integers(0, U32_MAX - 1), st.just("root")), max_size=2))
+        params["skip_gids"] = draw(st.lists(st.integers(0, U32_MAX - 1), max_size=2))
+        if not params["skip_uids"] and not params["skip_gids"] and "skip_mark" not in params:
+            params["skip_uids"] = [13]
     if entries:
         params["match"] = entries
         params["on_port"] = draw(st.integers(1, 65535))
@@ -237,7 +246,7 @@ def read_equals_desired(lab: Lab, kind: NetfilterKind, params: Dict[str, Any]) -
 
 
 def _kind(lab: Lab, module: Any) -> NetfilterKind:
-    roles = [module.ROLE] if hasattr(module, "ROLE") else [module.ROLE_PRE, module.ROLE_OUT]
+    roles = list(module.ROLES) if hasattr(module, "ROLES") else [module.ROLE_PRE, module.ROLE_OUT]
     return NetfilterKind(roles, module.build, which=lab.which)
 
 
