@@ -61,6 +61,10 @@ class ProcSys:
         try:
             fd = self._inside(lambda: os.open(path, os.O_WRONLY))
         except OSError as err:
+            if err.errno == errno.EROFS:
+                raise PbrError(
+                    read_only_message(sysctl_key(interface, setting), value, self._where()), "interfaces", interface
+                ) from None
             what = "the interface does not exist" if err.errno == errno.ENOENT else err.strerror
             raise PbrError(f"cannot open {path}{self._where()}: {what}", "interfaces", interface) from None
         try:
@@ -80,3 +84,14 @@ class ProcSys:
 
 def sysctl_command(interface: str, setting: str, value: int) -> str:
     return f"sysctl -w {sysctl_key(interface, setting)}={value}"
+
+
+def read_only_message(key: str, value: int, where: str = "") -> str:
+    """/proc/sys mounted read-only (the podman and docker default for a container): say how to set it instead."""
+    return (
+        f"cannot set {key}={value}{where}: /proc/sys is read-only here (a container's default with podman and "
+        f"docker). Set the value when the container starts (podman/docker run --sysctl {key}={value}; "
+        f"compose: sysctls: {{{key}: {value}}}) or run it with a writable /proc/sys (podman "
+        "--security-opt unmask=/proc/sys with CAP_NET_ADMIN); the interface must exist then, so a --sysctl for "
+        "it works only for the container's own interfaces"
+    )

@@ -452,3 +452,21 @@ def test_procsys_reads_and_writes_inside_the_namespace(netns: str) -> None:
     with pytest.raises(PbrError) as err:
         proc.write("eth1.100", "rp_filter", 2**40)
     assert "refused" in err.value.msg
+
+
+@needs_root
+def test_read_only_procsys_says_how_to_set_the_value_at_container_start(tmp_path: Path) -> None:
+    """/proc/sys read-only (podman's and docker's default): the message names the key and the --sysctl way."""
+    conf = tmp_path / "net" / "ipv4" / "conf" / "eth0"
+    conf.mkdir(parents=True)
+    (conf / "src_valid_mark").write_text("0\n")
+    subprocess.run(["mount", "--bind", "-o", "ro", str(conf), str(conf)], check=True)
+    try:
+        with pytest.raises(PbrError) as err:
+            ProcSys(None, root=str(tmp_path)).write("eth0", "src_valid_mark", 1)
+    finally:
+        subprocess.run(["umount", "-l", str(conf)], check=False)
+    assert err.value.field == "interfaces"
+    assert "net.ipv4.conf.eth0.src_valid_mark=1" in err.value.msg
+    assert "read-only" in err.value.msg and "--sysctl net.ipv4.conf.eth0.src_valid_mark=1" in err.value.msg
+    assert (conf / "src_valid_mark").read_text() == "0\n"
