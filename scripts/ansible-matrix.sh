@@ -13,7 +13,7 @@ versions=("$@")
 [ ${#versions[@]} -gt 0 ] || versions=(2.16 2.17 2.18)
 # one playbook per module: ip_rule, ip_route_table, rt_tables_alias (check mode on a fresh host, then
 # apply), tproxy_divert, conntrack_mark, src_valid_mark, and the action group
-PLAYBOOKS=check_mode_fresh_host.yml,tproxy_divert_states.yml,conntrack_mark_states.yml,src_valid_mark.yml,module_defaults.yml,persist.yml
+PLAYBOOKS=check_mode_fresh_host.yml,tproxy_divert_states.yml,conntrack_mark_states.yml,src_valid_mark.yml,module_defaults.yml,persist.yml,roles.yml
 
 for v in "${versions[@]}"; do
     req=$ROOT/requirements/ansible-core-$v.txt
