@@ -211,7 +211,7 @@ def transparent_proxy(v: Mapping[str, Any]) -> Dict[str, Any]:
             f"{p}local_traffic",
             True,
         )
-    offline = dict(params, skip_uids=[0 for _ in params["skip_uids"]], skip_gids=[0 for _ in params["skip_gids"]])
+    offline = dict(params, skip_uids=[0] * len(params["skip_uids"]), skip_gids=[0] * len(params["skip_gids"]))
     names = {"on_port": "port", "on_ip": "ip"}
     try:
         tproxy.build(offline, families, "iptables" if plan["backend"] == "iptables" else "nftables")
