@@ -14,6 +14,10 @@ from ansible_collections.pbr.linux.plugins.module_utils._values import (
 
 Mark = Tuple[int, int]  # (value, mask)
 PortRange = Tuple[int, int]
+# Every iptables chain a task owns, as a regular expression (ERE and Python alike): PBR_<NAME>_<ipt> with the
+# task name upper-cased (names are lowercase letters, digits and '-'). pbr.linux.persist and pbr-linux-restore
+# recognise our chains by it.
+IPT_CHAIN_PATTERN = "PBR_[A-Z0-9_-]+"
 
 
 # ---------------------------------------------------------------------------- model

@@ -44,6 +44,7 @@ from ansible_collections.pbr.linux.plugins.module_utils._ip_rule import RuleKind
 from ansible_collections.pbr.linux.plugins.module_utils._ip_rule import render_argv as rule_argv
 from ansible_collections.pbr.linux.plugins.module_utils._iptables import BUILTIN, FAMILIES, RESTORE, SAVE
 from ansible_collections.pbr.linux.plugins.module_utils._netfilter import find_tool, run_tool
+from ansible_collections.pbr.linux.plugins.module_utils._netfilter_model import IPT_CHAIN_PATTERN
 from ansible_collections.pbr.linux.plugins.module_utils._persist_script import SCRIPT
 from ansible_collections.pbr.linux.plugins.module_utils._runner import Context, Task
 from ansible_collections.pbr.linux.plugins.module_utils._values import PbrError, invalid
@@ -59,7 +60,7 @@ LINK = -1  # SavedFile.mode of a symbolic link (content: its target)
 DIR = -2  # SavedFile.mode of a directory we create (no content)
 SYSTEMD_RUNNING = "/run/systemd/system"
 
-_IPT_JUMP = re.compile(r"-A (" + "|".join(BUILTIN) + r") -j (PBR_[A-Za-z0-9_]+)")
+_IPT_JUMP = re.compile(r"-A (" + "|".join(BUILTIN) + r") -j (" + IPT_CHAIN_PATTERN + ")")
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,9 @@ The unit tests run it with dash and check it with shellcheck; the integration te
 
 from __future__ import annotations
 
+from ansible_collections.pbr.linux.plugins.module_utils._netfilter_model import IPT_CHAIN_PATTERN
+
+# @IPT_CHAIN@ in the text: our iptables chains (IPT_CHAIN_PATTERN, shared with pbr.linux.persist)
 SCRIPT = r"""#!/bin/sh
 # pbr-linux-restore: replay the policy that pbr.linux.persist saved.
 # Installed by the pbr.linux Ansible collection (pbr.linux.persist); do not edit, it is rewritten.
@@ -269,7 +272,7 @@ if [ -z "$iface" ]; then
     for fam in 4 6; do
         f=$dir/iptables-$fam.rules
         if [ "$fam" = 4 ]; then save=iptables-save restore=iptables-restore; else save=ip6tables-save restore=ip6tables-restore; fi
-        ere='^(\*mangle|COMMIT|:PBR_[A-Za-z0-9_]+ - \[0:0\]|-A PBR_[A-Za-z0-9_]+ .*|-A (PREROUTING|INPUT|FORWARD|OUTPUT|POSTROUTING) -j PBR_[A-Za-z0-9_]+)$'
+        ere='^(\*mangle|COMMIT|:@IPT_CHAIN@ - \[0:0\]|-A @IPT_CHAIN@ .*|-A (PREROUTING|INPUT|FORWARD|OUTPUT|POSTROUTING) -j @IPT_CHAIN@)$'
         checked "$f" "$ere" || continue
         if [ -s "$tmp/unsafe" ]; then
             err "$f: file skipped (see above), the running chains are unchanged"
@@ -280,7 +283,7 @@ if [ -z "$iface" ]; then
             continue
         fi
         # a jump that is already there is not added again
-        "$save" -t mangle 2>/dev/null | grep -E '^-A (PREROUTING|INPUT|FORWARD|OUTPUT|POSTROUTING) -j PBR_' >"$tmp/jumps" || true
+        "$save" -t mangle 2>/dev/null | grep -E '^-A (PREROUTING|INPUT|FORWARD|OUTPUT|POSTROUTING) -j @IPT_CHAIN@$' >"$tmp/jumps" || true
         grep -v -x -F -f "$tmp/jumps" "$tmp/checked" >"$tmp/input" || true
         [ -s "$tmp/jumps" ] || cp "$tmp/checked" "$tmp/input"
         if ! "$restore" --noflush <"$tmp/input" 2>"$tmp/ipt.err"; then
@@ -325,4 +328,4 @@ if [ "$early" = 0 ]; then
 fi
 
 exit "$failed"
-"""
+""".replace("@IPT_CHAIN@", IPT_CHAIN_PATTERN)

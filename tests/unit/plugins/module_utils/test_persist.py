@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import re
 import shutil
 import subprocess
 import time
@@ -15,10 +16,14 @@ from types import SimpleNamespace
 from typing import Any, List
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from ansible_collections.pbr.linux.plugins.module_utils import _persist as persist
+from ansible_collections.pbr.linux.plugins.module_utils._conntrack_mark import ROLE_PRE
 from ansible_collections.pbr.linux.plugins.module_utils._engine import Op, Plan, make_plan
 from ansible_collections.pbr.linux.plugins.module_utils._host import host_lock, lock_path, lock_wait
+from ansible_collections.pbr.linux.plugins.module_utils._netfilter_config import check_name
 from ansible_collections.pbr.linux.plugins.module_utils._persist_script import SCRIPT
 from ansible_collections.pbr.linux.plugins.module_utils._values import PbrError
 
@@ -324,3 +329,26 @@ def test_a_state_dir_with_the_wrong_owner_or_mode_is_put_right(tmp_path: Path) -
     k.apply(plan, None)  # type: ignore[arg-type]
     assert (state.stat().st_uid, state.stat().st_mode & 0o7777) == (0, 0o755)
     assert make_plan(k, want, k.read(None), "overridden").ops == []  # type: ignore[arg-type]
+
+
+# ---------------------------------------------------------------------------- chain names, save <-> restore
+@given(st.from_regex(r"[a-z0-9][a-z0-9-]{0,15}", fullmatch=True))
+def test_every_iptables_line_persist_saves_passes_the_restore_check(name: str) -> None:
+    """A task name with '-' (return_path's chains: PBR_RETURN-PATH_CTPRE) once lost its jumps on save and had
+    its saved file refused at boot: whatever name check_name admits, persist keeps the chain and its jumps, and
+    every line it writes is one pbr-linux-restore accepts."""
+    chain = ROLE_PRE.ipt_name(check_name(name))
+    save = SAVE_V4.replace("PBR_UP_CTPRE", chain)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(
+            persist, "run_tool", lambda host, argv, stdin=None: SimpleNamespace(returncode=0, stdout=save, stderr="")
+        )
+        files, _ = persist.iptables_files(None, "/s", lambda tool: "/x/" + tool)  # type: ignore[arg-type]
+    body = files["/s/iptables-4.rules"].splitlines()[1:]
+    assert f"-A PREROUTING -j {chain}" in body and f":{chain} - [0:0]" in body
+    ere = re.search(r"ere='([^']*)'", SCRIPT)
+    assert ere is not None
+    refused = subprocess.run(
+        ["grep", "-v", "-E", ere.group(1)], input="\n".join(body) + "\n", capture_output=True, text=True
+    )
+    assert refused.stdout == ""
