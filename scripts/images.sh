@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Container images for the molecule scenarios, built locally (no registry): Debian 12 (bookworm) and 13
 # (trixie) trees made with debootstrap from this machine's own apt mirror, with systemd as PID 1, python3,
-# iproute2, nftables, iptables and procps, imported into podman as localhost/pbr-linux-debian12 and
+# iproute2, nftables, iptables, procps and the servers and clients the role scenarios run (squid, unbound, curl,
+# dig), imported into podman as localhost/pbr-linux-debian12 and
 # localhost/pbr-linux-debian13. Idempotent: an image whose build recipe has not changed is kept.
 #   bash scripts/images.sh [debian12|debian13 ...]      (default: both)
 set -euo pipefail
@@ -9,7 +10,7 @@ cd "$(dirname "$0")/.."
 ROOT=$PWD
 export CONTAINERS_CONF=$ROOT/extensions/molecule/containers.conf
 say() { echo "images: $*" >&2; }
-PACKAGES=systemd,systemd-sysv,dbus,python3,iproute2,nftables,iptables,procps
+PACKAGES=systemd,systemd-sysv,dbus,python3,iproute2,nftables,iptables,procps,squid,unbound,curl,bind9-dnsutils
 RECIPE=$(printf '%s\n' "$PACKAGES" "$(sha256sum "$0" | cut -d' ' -f1)" | sha256sum | cut -c1-16)
 
 mirror=$(bash scripts/debian-mirror.sh)

@@ -5,7 +5,9 @@
 # (requirements/molecule.txt) and the containers.podman collection (from the pinned ansible wheel).
 # podman and molecule run inside a throwaway network namespace: netavark sets sysctls and creates
 # bridges in the namespace podman runs in, and this machine's own must not change. The containers sit
-# on an --internal network (192.0.2.0/24, no route out).
+# on --internal networks (no route out): pbr-mol-up (192.0.2.0/24) for persist, pbr-mol-a (198.51.100.0/24,
+# 2001:db8:a::/64) and pbr-mol-b (203.0.113.0/24, 2001:db8:b::/64) for the roles' scenarios. netavark puts
+# the first address of each (.1, ::1) on its bridge, so the scenarios give their own routers other addresses.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -57,6 +59,11 @@ if [ ${#scenarios[@]} -eq 0 ]; then
     for d in extensions/molecule/*/molecule.yml; do scenarios+=("$(basename "$(dirname "$d")")"); done
 fi
 NS=pbrmol$$
+NETWORKS=(
+    "pbr-mol-up --subnet 192.0.2.0/24 --gateway 192.0.2.1"
+    "pbr-mol-a --disable-dns --ipv6 --subnet 198.51.100.0/24 --subnet 2001:db8:a::/64"
+    "pbr-mol-b --disable-dns --ipv6 --subnet 203.0.113.0/24 --subnet 2001:db8:b::/64"
+)
 HOME_DIR=$(mktemp -d)
 # shellcheck disable=SC2317  # called by the EXIT trap
 cleanup() {
@@ -65,7 +72,9 @@ cleanup() {
         nsenter --net="/run/netns/$NS" podman ps -aq --filter "name=pbr-$scenario-" 2>/dev/null \
             | xargs -r nsenter --net="/run/netns/$NS" podman rm -f >/dev/null 2>&1 || true
     done
-    nsenter --net="/run/netns/$NS" podman network rm -f pbr-mol-up >/dev/null 2>&1 || true
+    for net in "${NETWORKS[@]}"; do
+        nsenter --net="/run/netns/$NS" podman network rm -f "${net%% *}" >/dev/null 2>&1 || true
+    done
     ip netns delete "$NS" 2>/dev/null || true
     rm -rf "$HOME_DIR"
 }
@@ -73,8 +82,11 @@ trap cleanup EXIT
 ip netns add "$NS"
 ip -n "$NS" link set lo up
 in_ns() { nsenter --net="/run/netns/$NS" "$@"; }
-in_ns podman network rm -f pbr-mol-up >/dev/null 2>&1 || true
-in_ns podman network create --internal --subnet 192.0.2.0/24 --gateway 192.0.2.1 pbr-mol-up >/dev/null
+for net in "${NETWORKS[@]}"; do
+    read -ra parts <<<"$net"   # name, then its options
+    in_ns podman network rm -f "${parts[0]}" >/dev/null 2>&1 || true
+    in_ns podman network create --internal "${parts[@]:1}" "${parts[0]}" >/dev/null
+done
 
 export HOME=$HOME_DIR   # molecule writes ~/.ansible and ~/.cache
 export ANSIBLE_COLLECTIONS_PATH=$ROOT/.build:$VENV/collections
