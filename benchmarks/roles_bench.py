@@ -164,7 +164,7 @@ def bench(role: str, repeat: int, env: Dict[str, str], tmp: str, interp: str) ->
     runs: Dict[str, List[Any]] = {"apply": [], "noop": [], "plain": [], "plain_again": []}
     commands: List[Tuple[str, str]] = []
     origin = ""  # the namespace the commands were read from
-    for _ in range(repeat):
+    for _round in range(repeat):
         ns = f"pbrbr{secrets.token_hex(3)}"
         wire(ns, role)
         try:
@@ -184,7 +184,7 @@ def bench(role: str, repeat: int, env: Dict[str, str], tmp: str, interp: str) ->
             runs["plain"].append(timed_playbook(text, tmp, env, interp=interp))
             runs["plain_again"].append(timed_playbook(text, tmp, env, interp=interp))
             applied = plain_commands(ns2, role)
-            if sorted(c.replace(ns2, origin) for _, c in applied) != sorted(c for _, c in commands):
+            if sorted(c.replace(ns2, origin) for _kind, c in applied) != sorted(c for _kind, c in commands):
                 sys.exit(f"{role}: the plain tasks made another policy than the role:\n{applied}\n{commands}")
         finally:
             netns_delete(ns2)
@@ -200,7 +200,9 @@ def main() -> None:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="pbr-roles-bench-") as tmp:
         env = bench_env(tmp)
-        empty = fastest([timed_playbook(EMPTY_PLAY, tmp, env, interp=args.interpreter) for _ in range(args.repeat)])
+        empty = fastest(
+            [timed_playbook(EMPTY_PLAY, tmp, env, interp=args.interpreter) for _round in range(args.repeat)]
+        )
         results = {
             role: bench(role, args.repeat, env, tmp, args.interpreter) for role in ("transparent_proxy", "return_path")
         }
