@@ -166,12 +166,15 @@ def transparent_proxy(v: Mapping[str, Any]) -> Dict[str, Any]:
     table = _table(f"{p}table", v.get("table", 100))
     table_name = _table_name(f"{p}table_name", v.get("table_name"))
     priority = _priority(f"{p}priority", v.get("priority", 100))
-    user_bypass = _list(f"{p}bypass", v.get("bypass", list(DEFAULT_BYPASS)))
+    # unset (the role's default, null): DEFAULT_BYPASS, of which the families not diverted are left out;
+    # given: every prefix must be of a diverted family
+    given = v.get("bypass")
+    user_bypass = list(DEFAULT_BYPASS) if given is None else _list(f"{p}bypass", given)
     nets = [parse_network(f"{p}bypass[{i}]", item) for i, item in enumerate(user_bypass)]
-    for i, net in enumerate(nets):
-        fam = "ipv4" if net.version == 4 else "ipv6"
-        if fam not in families and "bypass" in v and v.get("bypass") is not None:
-            raise invalid(f"{p}bypass[{i}]", user_bypass[i], f"a prefix of {p}family ({family_value})")
+    if given is not None:
+        for i, net in enumerate(nets):
+            if ("ipv4" if net.version == 4 else "ipv6") not in families:
+                raise invalid(f"{p}bypass[{i}]", user_bypass[i], f"a prefix of {p}family ({family_value})")
     bypass = [str(n) for n in nets if ("ipv4" if n.version == 4 else "ipv6") in families]
     match = _list(f"{p}match", v.get("match", [{"protocol": "tcp"}]))
     dns_port = v.get("dns_port")
@@ -240,7 +243,7 @@ def transparent_proxy(v: Mapping[str, Any]) -> Dict[str, Any]:
         rules=rules,
         tables=[{"table": table, "routes": routes}],
     )
-    _check_modules(p, plan)
+    _finish(p, plan)
     return plan
 
 
@@ -342,7 +345,7 @@ def return_path(v: Mapping[str, Any]) -> Dict[str, Any]:
             conntrack_build(plan["conntrack"], ("ipv4", "ipv6"), "nftables")
         except PbrError as err:
             raise _renamed(f"{p}uplinks: ", err) from None
-    _check_modules(p, plan)
+    _finish(p, plan)
     return plan
 
 
@@ -371,8 +374,9 @@ KNOWN = {
 }
 
 
-def _check_modules(prefix: str, plan: Dict[str, Any]) -> None:
-    """The rules and routes through the modules' own parsers (offline): a value they refuse fails here."""
+def _finish(prefix: str, plan: Dict[str, Any]) -> None:
+    """What follows from the plan (the tables to empty on absent), then its rules and routes through the
+    modules' own parsers (offline): a value they refuse fails here."""
     plan["tables_deleted"] = [{"table": t["table"]} for t in plan["tables"]]
     try:
         RuleKind().from_config(plan["rules"], None)

@@ -9,18 +9,21 @@ entries the role's tasks apply.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any, Dict
 
 import pytest
+import yaml
 from ansible.errors import AnsibleFilterError
 from hypothesis import given
 from hypothesis import strategies as st
 
 from ansible_collections.pbr.linux.plugins.filter.role_plan import FilterModule
-from ansible_collections.pbr.linux.plugins.module_utils._role_plan import DEFAULT_BYPASS, plan_for
+from ansible_collections.pbr.linux.plugins.module_utils._role_plan import DEFAULT_BYPASS, KNOWN, plan_for
 
 TP = "transparent_proxy"
 RP = "return_path"
+ROLES = Path(__file__).resolve().parents[4] / "roles"
 
 
 def ok(role: str, **variables: Any) -> Dict[str, Any]:
@@ -203,3 +206,32 @@ def test_filters_raise_the_message_ansible_prints() -> None:
         filters["transparent_proxy_plan"]({"transparent_proxy_port": 0})
     with pytest.raises(AnsibleFilterError, match="expected a dict"):
         filters["transparent_proxy_plan"]([1])
+
+
+# ---------------------------------------------------------------------------- the roles' own files
+def _role_file(role: str, path: str) -> Any:
+    return yaml.safe_load((ROLES / role / path).read_text())
+
+
+@pytest.mark.parametrize("family", ["ipv4", "ipv6", "both"])
+def test_tproxy_role_defaults_plan_for_every_family(family: str) -> None:
+    """With the role's own defaults (as Ansible passes them, every variable set), each family plans; a
+    default bypass list of both families once refused family ipv4."""
+    variables = dict(_role_file(TP, "defaults/main.yml"), transparent_proxy_port=3129, transparent_proxy_family=family)
+    good, plan = plan_for(TP, variables)
+    assert good, plan
+    wanted = {"ipv4": ["ipv4"], "ipv6": ["ipv6"], "both": ["ipv4", "ipv6"]}[family]
+    assert plan["tproxy"]["bypass"] == [b for b in DEFAULT_BYPASS if ("ipv6" if ":" in b else "ipv4") in wanted]
+
+
+def test_return_path_role_defaults_plan() -> None:
+    variables = dict(_role_file(RP, "defaults/main.yml"), return_path_uplinks=[{"interface": "e0", "table": 5}])
+    assert plan_for(RP, variables)[0]
+
+
+@pytest.mark.parametrize("role", [TP, RP])
+def test_known_variables_are_the_argument_spec_and_the_defaults(role: str) -> None:
+    """The plan's list of known variables, the argument spec and the defaults name the same variables."""
+    spec = set(_role_file(role, "meta/argument_specs.yml")["argument_specs"]["main"]["options"])
+    assert {f"{role}_{k}" for k in KNOWN[role]} == spec
+    assert set(_role_file(role, "defaults/main.yml")) | {"transparent_proxy_port"} >= spec
