@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Build the pbr.linux collection tarball into .build/dist, install it into a temporary
-# collections path, check that every module in plugins/modules renders with ansible-doc and
+# collections path, check that every module (and callback) renders with ansible-doc and
 # that the installed collection runs a task.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -41,17 +41,20 @@ ANSIBLE_COLLECTIONS_PATH=$TMP ansible-galaxy collection install --offline -p "$T
 [ -f "$TMP/ansible_collections/pbr/linux/MANIFEST.json" ] || { echo "build: install produced no MANIFEST.json" >&2; exit 1; }
 
 modules=()
-for f in plugins/modules/*.py; do
+for f in plugins/modules/*.py plugins/callback/*.py; do
     name=$(basename "$f" .py)
     [ "$name" = "__init__" ] && continue
-    modules+=("$name")
+    kind=module
+    [[ $f == plugins/callback/* ]] && kind=callback
+    modules+=("$kind:$name")
 done
 if [ ${#modules[@]} -eq 0 ]; then
     echo "build: no modules in plugins/modules yet: ansible-doc check skipped"
 fi
-for m in "${modules[@]}"; do
-    out=$(ANSIBLE_COLLECTIONS_PATH=$TMP ansible-doc -t module "pbr.linux.$m" 2>&1) || {
-        echo "build: ansible-doc -t module pbr.linux.$m failed:" >&2
+for entry in "${modules[@]}"; do
+    kind=${entry%%:*} m=${entry#*:}
+    out=$(ANSIBLE_COLLECTIONS_PATH=$TMP ansible-doc -t "$kind" "pbr.linux.$m" 2>&1) || {
+        echo "build: ansible-doc -t $kind pbr.linux.$m failed:" >&2
         echo "$out" >&2
         exit 1
     }
@@ -61,7 +64,7 @@ for m in "${modules[@]}"; do
         echo "$out" >&2
         exit 1
     fi
-    echo "build: ansible-doc pbr.linux.$m ok ($(wc -l <<<"$out") lines)"
+    echo "build: ansible-doc -t $kind pbr.linux.$m ok ($(wc -l <<<"$out") lines)"
 done
 # The installed tarball runs: an offline render through ansible-playbook, using only the install.
 cat > "$TMP/smoke.yml" <<'EOF_PLAY'

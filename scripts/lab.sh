@@ -2,6 +2,7 @@
 # THE main job of pbr.linux on a local default: a lab of network namespaces.
 #   scripts/lab.sh        bootstrap, build the lab, show the rules before, apply the seed
 #                         policy, show them after, re-run as an audit (--check --diff)
+#                         judged by the callback pbr.linux.drift (report in .build/lab-audit)
 #                         and fail if it reports drift, remove the lab
 #   scripts/lab.sh down   remove the lab (namespaces pbrlab_tproxy, pbrlab_dropbox, pbrlab_ns_demo)
 # Never touches the root network namespace.
@@ -25,13 +26,18 @@ echo "== building the lab (network namespaces pbrlab, pbrlab_ns_demo)"
 play playbooks/lab_up.yml >/dev/null
 echo "== applying the seed policy"
 play playbooks/lab_policy.yml --diff
-echo "== audit: the same playbook with --check --diff"
-audit=$(play playbooks/lab_policy.yml --check --diff)
+echo "== audit: the same playbook with --check --diff, judged by the callback pbr.linux.drift"
+report=$ROOT/.build/lab-audit
+rc=0
+audit=$(ANSIBLE_CALLBACKS_ENABLED=pbr.linux.drift PBR_DRIFT_REPORT=$report PBR_DRIFT_FAIL=true \
+    play playbooks/lab_policy.yml --check --diff) || rc=$?
 echo "$audit" | sed -n '/PLAY RECAP/,$p'
-if ! echo "$audit" | sed -n '/PLAY RECAP/,$p' | grep -Eq 'changed=[1-9]|failed=[1-9]|unreachable=[1-9]'; then
-    echo "== no drift: running kernel matches the policy"
+sed -n '/^| host/,/^$/p' "$report/drift.md"
+if [ "$rc" -eq 0 ]; then
+    echo "== no drift: running kernel matches the policy (report: $report/drift.json, drift.md)"
 else
     echo "$audit"
-    echo "== DRIFT: the audit run would change something" >&2
+    cat "$report/drift.md" 2>/dev/null || true
+    echo "== DRIFT: the audit run would change something (status $rc)" >&2
     exit 1
 fi

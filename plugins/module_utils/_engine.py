@@ -18,7 +18,7 @@ import contextlib
 import time
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any, Callable, Dict, Generic, Hashable, List, Optional, Sequence, TypeVar
+from typing import Any, Callable, Dict, Generic, Hashable, List, Optional, Sequence, Tuple, TypeVar
 
 from ansible_collections.pbr.linux.plugins.module_utils._host import BatchError, Host, atomic_write, read_text
 from ansible_collections.pbr.linux.plugins.module_utils._values import PbrError
@@ -98,6 +98,26 @@ class Kind(Generic[T, C]):
     def section(self, obj: T) -> str:
         """Heading of the ``show`` listing this object belongs in (one per family/table)."""
         return ""
+
+    def counterpart(self, obj: T) -> Hashable:
+        """What ``changes`` pairs a deleted and an added object by, to report them as one ``different``
+        (default: the slot; rules, which have no replace, by family and priority)."""
+        return self.slot(obj)
+
+    def changes(self, op: Op[T]) -> List[Dict[str, Any]]:
+        """What one operation changes, object by object, for ``changes`` (an audit's drift report).
+
+        Default: the object's ``show`` line, ``missing`` for an add (the host lacks it), ``extra`` for a
+        delete (the host has it and should not), ``different`` for a replace (``before`` the host's, ``after``
+        the wanted). A kind whose objects hold many lines (a chain, a saved file) reports the lines.
+        """
+        where = self.section(op.obj)
+        if op.action == "add":
+            return [change("missing", self.show(op.obj), where)]
+        if op.action == "delete":
+            return [change("extra", self.show(op.obj), where)]
+        before = self.show(op.old) if op.old is not None else None
+        return [change("different", self.show(op.obj), where, before=before, after=self.show(op.obj))]
 
     # I/O ------------------------------------------------------------------------------
     def from_config(self, config: Sequence[Dict[str, Any]], context: Optional[C]) -> List[T]:
@@ -293,6 +313,64 @@ def make_plan(
     return plan
 
 
+def change(
+    what: str, obj: str, where: str = "", before: Optional[str] = None, after: Optional[str] = None
+) -> Dict[str, Any]:
+    """One entry of ``changes``: ``change`` missing / extra / different, the ``object`` in native notation,
+    ``where`` it lives (the ``show`` section: family and table, chain, file), ``before``/``after`` when different."""
+    out: Dict[str, Any] = {"change": what, "object": obj, "where": where}
+    if what == "different":
+        out["before"], out["after"] = before, after
+    return out
+
+
+def line_changes(
+    old: Sequence[Tuple[Hashable, str]], new: Sequence[Tuple[Hashable, str]], where: str
+) -> List[Dict[str, Any]]:
+    """Changes between two listings of lines (a chain, a saved file), each line given as (key, text): lines
+    whose key is only in ``new`` are missing, only in ``old`` extra (the key compares two wordings of one rule
+    as equal); the same lines in another order are one ``different`` of the whole listing."""
+    old_keys, new_keys = {key for key, text in old}, {key for key, text in new}
+    out = [change("missing", text, where) for key, text in new if key not in old_keys]
+    out += [change("extra", text, where) for key, text in old if key not in new_keys]
+    if not out and [key for key, text in old] != [key for key, text in new]:
+        before, after = "\n".join(text for key, text in old), "\n".join(text for key, text in new)
+        out.append(change("different", where, where, before=before, after=after))
+    return out
+
+
+# ``changes`` of a result lists the changes of at most this many operations (``changes_omitted`` counts the rest)
+CHANGES_MAX = 1000
+
+
+def plan_changes(kind: Kind[T, Any], plan: Plan[T]) -> List[Dict[str, Any]]:
+    """``changes`` of a plan: :meth:`Kind.changes` of its first :data:`CHANGES_MAX` operations.
+
+    A kind without ``replace`` (``ip rule``) plans a changed object as delete of the occupant, then add:
+    one such pair in one :meth:`Kind.counterpart` is one ``different`` entry, as a replace would be.
+    """
+    ops = plan.ops[:CHANGES_MAX]
+    by_place: Dict[Hashable, Dict[str, List[Op[T]]]] = {}
+    for op in ops:
+        if op.action in ("add", "delete"):
+            by_place.setdefault(kind.counterpart(op.obj), {"add": [], "delete": []})[op.action].append(op)
+    paired: Dict[int, Optional[Op[T]]] = {}  # add -> the replace it stands for; delete -> None (reported there)
+    for place in by_place.values():
+        if len(place["add"]) == 1 and len(place["delete"]) == 1:
+            added, deleted = place["add"][0], place["delete"][0]
+            paired[id(added)] = Op("replace", added.obj, deleted.obj)
+            paired[id(deleted)] = None
+    out: List[Dict[str, Any]] = []
+    for op in ops:
+        if id(op) not in paired:
+            out += kind.changes(op)
+        else:
+            merged = paired[id(op)]
+            if merged is not None:
+                out += kind.changes(merged)
+    return out
+
+
 def commands(kind: Kind[T, Any], plan: Plan[T]) -> List[str]:
     out = [f.command() for f in plan.files]
     out += [kind.command(op.action, op.obj) for op in plan.ops]
@@ -422,6 +500,10 @@ def run(
             if plan.ops and files_factory is not None:
                 plan.files = files_factory(host)
             result["changed"] = plan.changed
+            if report != "summary":  # summary: counts only
+                result["changes"] = plan_changes(kind, plan)
+                if len(plan.ops) > CHANGES_MAX:
+                    result["changes_omitted"] = len(plan.ops) - CHANGES_MAX
             full = report_is_full(report, len(current), len(plan.unordered_after))
             if full:
                 result["commands"] = kind.plan_commands(plan)

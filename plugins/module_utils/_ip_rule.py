@@ -567,6 +567,9 @@ class RuleKind(Kind[Rule, TableNames]):
     def group(self, obj: Rule) -> Hashable:
         return (obj.family, obj.priority)
 
+    def counterpart(self, obj: Rule) -> Hashable:
+        return (obj.family, obj.priority)
+
     def owned(self, obj: Rule) -> bool:
         return obj.protocol == PBR_PROTO
 

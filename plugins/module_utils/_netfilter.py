@@ -182,6 +182,23 @@ class NetfilterKind(engine.Kind[Chain, None]):
     def describe(self, obj: Chain) -> str:
         return f"{obj.backend} {obj.family} chain {obj.name}"
 
+    def changes(self, op: engine.Op[Chain]) -> List[Dict[str, Any]]:
+        """Rule by rule, in the backend's notation, compared in its canonical form (nft words a rule its own way)."""
+        old = self._lines(op.old if op.action == "replace" else op.obj) if op.action != "add" else []
+        new = self._lines(op.obj) if op.action != "delete" else []
+        return engine.line_changes(old, new, f"{self.section(op.obj)}: chain {op.obj.name}")
+
+    def _lines(self, obj: Optional[Chain]) -> List[Tuple[Hashable, str]]:
+        if obj is None:
+            return []
+        backend = self._backend(obj.backend)
+        if obj.backend == "nftables":
+            head = [(("hook", backend.canon_header(obj.hook)), obj.hook)] if obj.hook else []
+            return head + [(("rule", backend.canon(rule)), rule) for rule in obj.rules]
+        jump = f"-A {obj.hook} -j {obj.name}"
+        lines: List[Tuple[Hashable, str]] = [(("jump", n, jump), jump) for n in range(obj.jumps)]
+        return lines + [(("rule", backend.canon(rule)), f"-A {obj.name} {rule}") for rule in obj.rules]
+
     def to_config(self, obj: Chain) -> Dict[str, Any]:
         out: Dict[str, Any] = {
             "backend": obj.backend,

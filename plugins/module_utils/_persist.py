@@ -372,6 +372,24 @@ class PersistKind(Kind[SavedFile, List[SavedFile]]):
             return f"ln -sfn {obj.content} {obj.path}"
         return f"install -o root -g root -m {obj.mode:04o} /dev/stdin {obj.path}  # {obj.content.count(chr(10))} lines"
 
+    def changes(self, op: engine.Op[SavedFile]) -> List[Dict[str, Any]]:
+        """A saved policy file line by line (``missing``: running, not saved; ``extra``: saved, no longer running);
+        the machinery (script, units, hooks) and a file's mode or owner as the file."""
+        old = op.old if op.action == "replace" else (op.obj if op.action == "delete" else None)
+        new = op.obj if op.action != "delete" else None
+        path = op.obj.path
+        policy = path.startswith(self.state_dir + os.sep) and all(f is None or f.mode >= 0 for f in (old, new))
+        if policy and (old is None or new is None or (old.mode, old.uid) == (new.mode, new.uid)):
+            lines = [[(line, line) for line in f.content.splitlines()] if f else [] for f in (old, new)]
+            return engine.line_changes(lines[0], lines[1], path)
+        if old is None or new is None:
+            return [engine.change("missing" if old is None else "extra", path, path)]
+        return [
+            engine.change(
+                "different", path, path, before=self.diff_text([old]).strip(), after=self.diff_text([new]).strip()
+            )
+        ]
+
     def plan_commands(self, plan: Plan[SavedFile]) -> List[str]:
         out = engine.commands(self, plan)
         if self.systemd_root and any(_is_unit(op.obj.path) for op in plan.ops):

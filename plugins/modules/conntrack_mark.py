@@ -137,6 +137,26 @@ backend:
   returned: always
   type: str
   sample: iptables
+changes:
+  description:
+    - What the task changes (in check mode, would change), object by object - what the callback C(pbr.linux.drift)
+      reports for a fleet audit. C(change) is V(missing) (the host lacks the object), V(extra) (the host has it and
+      is to lose it) or V(different) (with C(before), the host's, and C(after), the wanted); C(object) is
+      a rule of one of the task's chains (or its hook), as C(nft list) or C(iptables-save) prints it (compared in
+      the backend's canonical form); C(where) names the listing it belongs in.
+    - At most 1000 operations are listed; RV(changes_omitted) counts the rest.
+  returned: when the task compares with the host (not gathered, rendered or parsed)
+  type: list
+  elements: dict
+  sample:
+    - change: missing
+      where: "iptables-save -t mangle: chain PBR_RETURN-PATH_CTPRE"
+      object: "-A PBR_RETURN-PATH_CTPRE -i eth1 -j CONNMARK --set-xmark 0x1/0xff"
+changes_omitted:
+  description: How many operations RV(changes) does not list.
+  returned: when there are more than 1000 operations
+  type: int
+  sample: 49000
 commands:
   description: The C(nft -f) script or C(iptables-restore --noflush) input run (or that would run in check mode).
   returned: always

@@ -229,6 +229,25 @@ EXAMPLES = r"""
 """
 
 RETURN = r"""
+changes:
+  description:
+    - What the task changes (in check mode, would change), object by object - what the callback C(pbr.linux.drift)
+      reports for a fleet audit. C(change) is V(missing) (the host lacks the object), V(extra) (the host has it and
+      is to lose it) or V(different) (with C(before), the host's, and C(after), the wanted); C(object) is
+      the object's line as the native listing prints it; C(where) names the listing it belongs in.
+    - At most 1000 operations are listed; RV(changes_omitted) counts the rest. Not returned with O(report=summary).
+  returned: when the task compares with the host (not gathered, rendered or parsed)
+  type: list
+  elements: dict
+  sample:
+    - change: missing
+      where: "ip -4 rule show"
+      object: "1000:\tfrom all fwmark 0x1 lookup 100 proto pbr"
+changes_omitted:
+  description: How many operations RV(changes) does not list.
+  returned: when there are more than 1000 operations
+  type: int
+  sample: 49000
 commands:
   description:
     - The C(ip) commands that were run, or would run in check mode, in order.

@@ -158,6 +158,27 @@ hooks:
   type: list
   elements: str
   sample: [systemd, networkd]
+changes:
+  description:
+    - What the task changes (in check mode, would change), object by object - what the callback C(pbr.linux.drift)
+      reports for a fleet audit. C(change) is V(missing) (the host lacks the object), V(extra) (the host has it and
+      is to lose it) or V(different) (with C(before), the host's, and C(after), the wanted); C(object) is
+      a line of a saved file (V(missing) - the running policy has it and the saved file does not; V(extra) - the
+      saved file has it and the running policy no longer does; the restore machinery as whole files); C(where)
+      names the listing it belongs in.
+    - At most 1000 operations are listed; RV(changes_omitted) counts the rest.
+  returned: when the task compares with the host (not gathered, rendered or parsed)
+  type: list
+  elements: dict
+  sample:
+    - change: missing
+      where: "/etc/pbr-linux/rules-4.batch"
+      object: "rule add priority 1000 from all fwmark 0x1/0xff lookup 101 protocol 242"
+changes_omitted:
+  description: How many operations RV(changes) does not list.
+  returned: when there are more than 1000 operations
+  type: int
+  sample: 49000
 commands:
   description: What the task does (or would do), one line per file, as shell commands.
   returned: always

@@ -114,6 +114,25 @@ EXAMPLES = r"""
 """
 
 RETURN = r"""
+changes:
+  description:
+    - What the task changes (in check mode, would change), object by object - what the callback C(pbr.linux.drift)
+      reports for a fleet audit. C(change) is V(missing) (the host lacks the object), V(extra) (the host has it and
+      is to lose it) or V(different) (with C(before), the host's, and C(after), the wanted); C(object) is
+      the object's line as the native listing prints it; C(where) names the listing it belongs in.
+    - At most 1000 operations are listed; RV(changes_omitted) counts the rest.
+  returned: when the task compares with the host (not gathered, rendered or parsed)
+  type: list
+  elements: dict
+  sample:
+    - change: missing
+      where: ""
+      object: "100\tisp1"
+changes_omitted:
+  description: How many operations RV(changes) does not list.
+  returned: when there are more than 1000 operations
+  type: int
+  sample: 49000
 commands:
   description: What was done to the files, or would be in check mode, one line per entry.
   returned: always

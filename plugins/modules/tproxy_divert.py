@@ -242,6 +242,26 @@ backend:
   returned: always
   type: str
   sample: nftables
+changes:
+  description:
+    - What the task changes (in check mode, would change), object by object - what the callback C(pbr.linux.drift)
+      reports for a fleet audit. C(change) is V(missing) (the host lacks the object), V(extra) (the host has it and
+      is to lose it) or V(different) (with C(before), the host's, and C(after), the wanted); C(object) is
+      a rule of one of the task's chains (or its hook), as C(nft list) or C(iptables-save) prints it (compared in
+      the backend's canonical form); C(where) names the listing it belongs in.
+    - At most 1000 operations are listed; RV(changes_omitted) counts the rest.
+  returned: when the task compares with the host (not gathered, rendered or parsed)
+  type: list
+  elements: dict
+  sample:
+    - change: missing
+      where: "nft list table inet pbr_linux: chain tproxy_tproxy"
+      object: "meta l4proto tcp socket transparent 1 meta mark set 0x00000001 accept"
+changes_omitted:
+  description: How many operations RV(changes) does not list.
+  returned: when there are more than 1000 operations
+  type: int
+  sample: 49000
 commands:
   description:
     - The backend input that was run (or would run in check mode) - an C(nft -f) script or C(iptables-restore

@@ -527,3 +527,68 @@ def test_run_after_apply_reports_what_the_host_reads_back_not_the_prediction() -
     assert "200:\tfrom all fwmark 0x2 lookup 100 proto pbr" in result["diff"]["after"]
     check = run_rules("merged", config, [], check=True)
     assert [r["priority"] for r in check["after"]] == [100]
+
+
+# ---------------------------------------------------------------------------- changes (the audit's objects)
+def test_changes_name_each_object_missing_extra_or_different() -> None:
+    kind = FakeKind()
+    current = [Thing("a", "1"), Thing("b", "2"), Thing("f", "9", owner="other")]
+    plan = make_plan(kind, [Thing("a", "5"), Thing("c", "3")], current, "overridden")
+    from ansible_collections.pbr.linux.plugins.module_utils._engine import plan_changes
+
+    got = plan_changes(kind, plan)
+    assert {
+        "change": "different",
+        "object": "a=5 [pbr]",
+        "where": "thing show g1",
+        "before": "a=1 [pbr]",
+        "after": "a=5 [pbr]",
+    } in got
+    assert {"change": "missing", "object": "c=3 [pbr]", "where": "thing show g1"} in got
+    assert {"change": "extra", "object": "b=2 [pbr]", "where": "thing show g1"} in got
+    assert len(got) == 3  # the foreign f=9 is not ours: never a change
+
+
+def test_changes_pair_delete_and_add_in_one_slot_as_different() -> None:
+    # ip rule has no replace: a changed rule in its priority slot is delete + add, reported as one difference
+    result = run_rules("replaced", [{"priority": 100, "fwmark": 2, "table": 100}], [rule(100, fwmark=1)], check=True)
+    assert result["changes"] == [
+        {
+            "change": "different",
+            "object": "100:\tfrom all fwmark 0x2 lookup 100 proto pbr",
+            "where": "ip -4 rule show",
+            "before": "100:\tfrom all fwmark 0x1 lookup 100 proto pbr",
+            "after": "100:\tfrom all fwmark 0x2 lookup 100 proto pbr",
+        }
+    ]
+    again = run_rules("merged", [{"priority": 100, "fwmark": 1, "table": 100}], [rule(100, fwmark=1)], check=True)
+    assert again["changes"] == [] and "changes_omitted" not in again
+
+
+def test_changes_are_capped_and_the_rest_counted() -> None:
+    from ansible_collections.pbr.linux.plugins.module_utils import _engine as engine
+
+    kind = FakeKind()
+    want = [Thing(f"s{n}", "v") for n in range(engine.CHANGES_MAX + 5)]
+    plan = make_plan(kind, want, [], "merged")
+    assert len(engine.plan_changes(kind, plan)) == engine.CHANGES_MAX
+
+
+def test_line_changes_compare_keys_and_report_order_as_one_difference() -> None:
+    from ansible_collections.pbr.linux.plugins.module_utils._engine import line_changes
+
+    old = [("k1", "rule one"), ("k2", "rule two")]
+    assert line_changes(old, [("k1", "rule 1 worded otherwise"), ("k2", "rule two")], "chain x") == []
+    assert line_changes(old, [("k2", "rule two"), ("k1", "rule one")], "chain x") == [
+        {
+            "change": "different",
+            "object": "chain x",
+            "where": "chain x",
+            "before": "rule one\nrule two",
+            "after": "rule two\nrule one",
+        }
+    ]
+    assert line_changes(old, [("k1", "rule one"), ("k3", "rule three")], "c") == [
+        {"change": "missing", "object": "rule three", "where": "c"},
+        {"change": "extra", "object": "rule two", "where": "c"},
+    ]

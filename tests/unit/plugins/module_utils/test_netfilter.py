@@ -791,3 +791,50 @@ def test_in_interface_wildcard_renders_per_backend() -> None:
     assert nft_rules[1].startswith('meta nfproto ipv4 iifname "we\\*" ')
     ipt_rules = desired(kind, backend="iptables", entries=entries, restore=[])[0].rules
     assert ipt_rules[0].startswith("-i eth+ ") and ipt_rules[2].startswith("-i we* ")
+
+
+# ---------------------------------------------------------------------------- changes (the audit's objects)
+def test_changes_of_a_chain_are_its_rules_in_the_backend_notation() -> None:
+    from dataclasses import replace as dc_replace
+
+    from ansible_collections.pbr.linux.plugins.module_utils._engine import Op
+
+    kind = tproxy_kind()
+    chain = desired(kind, backend="nftables", on_port=3129, match=[{"protocol": "tcp", "dport": 80}])[0]
+    where = f"nft list table inet pbr_linux: chain {chain.name}"
+    # our table flushed: the chain is back with no rules; the hook line is still there
+    flushed = dc_replace(chain, rules=())
+    got = kind.changes(Op("replace", chain, flushed))
+    assert [c["object"] for c in got] == list(chain.rules) and {c["change"] for c in got} == {"missing"}
+    assert {c["where"] for c in got} == {where}
+    # the same chain is no change; one more rule on the host is extra
+    assert kind.changes(Op("replace", chain, chain)) == []
+    extra = dc_replace(chain, rules=chain.rules + ("tcp dport 22 accept",))
+    assert kind.changes(Op("replace", chain, extra)) == [
+        {"change": "extra", "object": "tcp dport 22 accept", "where": where}
+    ]
+    # a chain missing entirely: its hook and rules
+    assert [c["object"] for c in kind.changes(Op("add", chain))] == [chain.hook, *chain.rules]
+
+
+def test_changes_of_an_iptables_chain_include_its_jump() -> None:
+    from dataclasses import replace as dc_replace
+
+    from ansible_collections.pbr.linux.plugins.module_utils._engine import Op
+
+    kind = conntrack_kind()
+    chain = next(
+        c
+        for c in kind.from_config(
+            [{"name": "rp", "backend": "iptables", "entries": [{"in_interface": "eth1", "mark": 1}]}], None
+        )
+        if c.family == "ipv4" and c.jumps
+    )
+    got = kind.changes(Op("replace", chain, dc_replace(chain, jumps=0)))
+    assert got == [
+        {
+            "change": "missing",
+            "object": f"-A {chain.hook} -j {chain.name}",
+            "where": f"iptables-save -t mangle: chain {chain.name}",
+        }
+    ]

@@ -352,3 +352,23 @@ def test_every_iptables_line_persist_saves_passes_the_restore_check(name: str) -
         ["grep", "-v", "-E", ere.group(1)], input="\n".join(body) + "\n", capture_output=True, text=True, check=False
     )
     assert refused.stdout == ""
+
+
+def test_changes_of_a_saved_file_are_its_lines(tmp_path: Path) -> None:
+    state = str(tmp_path / "etc" / "pbr-linux")
+    k = persist.PersistKind(state, list, systemd_root=False)
+    saved = persist.SavedFile(
+        state + "/rules-4.batch", "rule add priority 100 lookup 100\nrule add priority 200 lookup 200\n"
+    )
+    running = persist.SavedFile(saved.path, "rule add priority 100 lookup 100\nrule add priority 300 lookup 300\n")
+    assert k.changes(Op("replace", running, saved)) == [
+        {"change": "missing", "object": "rule add priority 300 lookup 300", "where": saved.path},
+        {"change": "extra", "object": "rule add priority 200 lookup 200", "where": saved.path},
+    ]
+    assert [c["change"] for c in k.changes(Op("add", running))] == ["missing", "missing"]
+    # the machinery is reported as the file, a mode change as the file's mode
+    script = persist.SavedFile(str(tmp_path / "usr/local/sbin/pbr-linux-restore"), "#!/bin/sh\n", 0o755)
+    assert k.changes(Op("add", script)) == [{"change": "missing", "object": script.path, "where": script.path}]
+    loose = persist.SavedFile(saved.path, saved.content, 0o666)
+    (got,) = k.changes(Op("replace", saved, loose))
+    assert got["change"] == "different" and "mode 0666" in got["before"] and "mode" not in got["after"]
