@@ -3,7 +3,9 @@
 # and 2.18 each, a venv from requirements/ansible-core-X.txt (pinned), then
 #   - ansible-test sanity (validate-modules, compile, import) of that version, and
 #   - one integration playbook per module through that version's ansible-playbook (managed-host python:
-#     Debian's /usr/bin/python3, as on a fleet).
+#     Debian's /usr/bin/python3, as on a fleet), and
+#   - on the oldest (2.16), the fleet audit over SSH (tests/integration/test_fleet.py: the callback
+#     pbr.linux.drift on that version's ansible-playbook; 2 minutes, so once, where the API differs most).
 # Usage: scripts/ansible-matrix.sh [VERSION ...]      (default: 2.16 2.17 2.18)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -32,4 +34,8 @@ for v in "${versions[@]}"; do
     PYTHONPATH=$ROOT/.build ANSIBLE_COLLECTIONS_PATH=$ROOT/.build PBR_ANSIBLE_PLAYBOOK=$venv/bin/ansible-playbook \
         PBR_PLAYBOOKS=$PLAYBOOKS PBR_INTERPRETERS=system \
         "$ROOT/.venv/bin/pytest" tests/integration/test_playbooks.py -q -p no:cacheprovider
+    if [ "$v" = "${versions[0]}" ]; then
+        PYTHONPATH=$ROOT/.build ANSIBLE_COLLECTIONS_PATH=$ROOT/.build PBR_ANSIBLE_PLAYBOOK=$venv/bin/ansible-playbook \
+            "$ROOT/.venv/bin/pytest" tests/integration/test_fleet.py -q -p no:cacheprovider
+    fi
 done

@@ -113,6 +113,7 @@ EXAMPLES = r"""
 import json
 import os
 import tempfile
+import time
 from typing import Any, Dict, List, Optional, Tuple
 
 from ansible import context
@@ -149,6 +150,7 @@ class CallbackModule(CallbackBase):
         self.hosts: Dict[str, HostRecord] = {}
         self.playbooks: List[str] = []
         self.compiled: Any = None
+        self.spent = 0.0  # seconds in this callback's handlers: what the report costs the run
 
     def set_options(self, task_keys: Any = None, var_options: Any = None, direct: Any = None) -> None:
         super().set_options(task_keys=task_keys, var_options=var_options, direct=direct)
@@ -170,6 +172,7 @@ class CallbackModule(CallbackBase):
         self.playbooks.append(os.path.basename(getattr(playbook, "_file_name", "") or ""))
 
     def v2_runner_on_ok(self, result: Any) -> None:
+        started = time.perf_counter()
         res = result._result
         items = res.get("results") if isinstance(res.get("results"), list) else [res]
         rec = self.record(result._host.get_name())
@@ -178,6 +181,7 @@ class CallbackModule(CallbackBase):
                 objects, omitted = task_objects(task_name(result._task), module_of(result._task), item)
                 rec.objects += objects
                 rec.omitted += omitted
+        self.spent += time.perf_counter() - started
 
     def v2_runner_on_failed(self, result: Any, ignore_errors: bool = False) -> None:
         rec = self.record(result._host.get_name())
@@ -191,6 +195,7 @@ class CallbackModule(CallbackBase):
 
     # ------------------------------------------------------------------ the report
     def v2_playbook_on_stats(self, stats: Any) -> None:
+        started = time.perf_counter()
         for name in set(getattr(stats, "processed", {})) | set(getattr(stats, "dark", {})):
             self.record(name)
         directory = self.get_option("report_dir")
@@ -202,10 +207,11 @@ class CallbackModule(CallbackBase):
             self._display.error(f"pbr.linux.drift: no report written to {directory}: {err}")
             raise SystemExit(EXIT_NO_REPORT) from None
         summary = report["summary"]
+        self.spent += time.perf_counter() - started
         self._display.display(
             f"pbr.linux.drift: {summary['hosts']} hosts: {summary['in_sync']} in sync, {summary['drift']} drifted, "
             f"{summary['failed']} failed, {summary['unreachable']} unreachable; report in "
-            f"{os.path.join(directory, 'drift.json')} and drift.md"
+            f"{os.path.join(directory, 'drift.json')} and drift.md ({self.spent * 1000:.0f} ms in the callback)"
         )
         if self.get_option("fail"):
             for status in ("unreachable", "failed", "drift"):

@@ -5,8 +5,8 @@
 by inventory group, and the callback pbr.linux.drift judging a --check run.
 
 The steps share one fleet and run in order: apply; a clean audit (every host in_sync, status 0); drift made by
-hand on five hosts (a rule deleted, a table's routes flushed, our nft table flushed, a sysctl changed, a saved
-file out of date) and the audit names exactly those hosts and objects, ends with status 3 under PBR_DRIFT_FAIL
+hand on six hosts (a rule deleted, a table's routes flushed, our nft table flushed, one nft rule deleted, a
+sysctl changed, a saved file out of date) and the audit names exactly those hosts and objects, ends with status 3 under PBR_DRIFT_FAIL
 and leaves every host as it was, byte for byte; the query option; a failed and an unreachable host.
 """
 
@@ -54,7 +54,8 @@ class Fleet:
         return proc.stdout
 
     def playbook(self, *args: str, inventory: Optional[Path] = None, **env: str) -> subprocess.CompletedProcess:
-        ansible = str(Path(sys.executable).parent / "ansible-playbook")
+        # PBR_ANSIBLE_PLAYBOOK: another ansible-core's (scripts/ansible-matrix.sh)
+        ansible = os.environ.get("PBR_ANSIBLE_PLAYBOOK") or str(Path(sys.executable).parent / "ansible-playbook")
         full = dict(os.environ)
         full.update(
             ANSIBLE_COLLECTIONS_PATH=self.collections,
@@ -174,6 +175,13 @@ def test_drift_made_by_hand_is_named_host_by_host(fleet: Fleet) -> None:
     # h04: the IPv4 routes of the second uplink's table flushed
     flushed = fleet.host("h04", "ip -4 route show table 102").splitlines()
     fleet.host("h04", "ip -4 route flush table 102")
+    # h05 (proxy): one nft rule deleted by hand; the others, as nft words them, are still ours
+    socket_rule = next(r for r in rules if "socket transparent" in r)
+    fleet.host(
+        "h05",
+        "h=$(nft -a list chain inet pbr_linux tproxy_tproxy | sed -n 's/.*socket transparent.*# handle //p'); "
+        "nft delete rule inet pbr_linux tproxy_tproxy handle $h",
+    )
     # h06: a sysctl changed
     fleet.host("h06", "sysctl -qw net.ipv4.conf.up1.rp_filter=2")
     drifted = fleet.snapshot()
@@ -183,9 +191,9 @@ def test_drift_made_by_hand_is_named_host_by_host(fleet: Fleet) -> None:
     report = audit["report"]
     status = {h: e["status"] for h, e in report["hosts"].items()}
     want = dict.fromkeys(PROXIES + MULTIHOMED, "in_sync")
-    want.update(dict.fromkeys(["h01", "h02", "h03", "h04", "h06"], "drift"))
+    want.update(dict.fromkeys(["h01", "h02", "h03", "h04", "h05", "h06"], "drift"))
     assert status == want
-    assert report["summary"]["drift"] == 5 and report["summary"]["in_sync"] == 5
+    assert report["summary"]["drift"] == 6 and report["summary"]["in_sync"] == 4
 
     # h01: exactly the flushed rules are missing, in their chain, as nft prints them
     running = _objects(report, "h01", "running")
@@ -217,16 +225,21 @@ def test_drift_made_by_hand_is_named_host_by_host(fleet: Fleet) -> None:
     assert all(o["where"] == "ip -4 route show table isp2" for o in running)
     assert sorted(o["object"].split(" proto ")[0] for o in running) == sorted(r.split(" proto ")[0] for r in flushed)
 
+    # h05: only the deleted rule - the rules left compare equal in nft's own words
+    assert [(o["module"], o["change"], o["object"]) for o in _objects(report, "h05", "running")] == [
+        ("pbr.linux.tproxy_divert", "missing", socket_rule)
+    ]
+
     # h06: the sysctl, different, before and after
     assert [(o["module"], o["change"], o["before"], o["after"]) for o in report["hosts"]["h06"]["objects"]] == [
         ("pbr.linux.src_valid_mark", "different", "net.ipv4.conf.up1.rp_filter = 2", "net.ipv4.conf.up1.rp_filter = 1")
     ]
 
     md = (audit["dir"] / "drift.md").read_text()
-    assert "| h02 | drift | 2 |" in md and "| h05 | in_sync | 0 |" in md
+    assert "| h02 | drift | 2 |" in md and "| h07 | in_sync | 0 |" in md
     assert "## h02: drift" in md and "+1000:\tfrom all fwmark 0x1/0xff lookup isp1 proto pbr" in md
     assert "-net.ipv4.conf.up1.rp_filter = 2\n+net.ipv4.conf.up1.rp_filter = 1" in md
-    assert "## h05" not in md
+    assert "## h07" not in md
 
     _same(fleet.snapshot(), drifted, "the audit")
     STATE["drifted"] = drifted
@@ -238,7 +251,7 @@ def test_query_selects_what_counts_as_drift(fleet: Fleet) -> None:
     hosts = audit["report"]["hosts"]
     assert hosts["h03"]["status"] == "in_sync" and hosts["h03"]["objects"] == []
     assert [o["object"] for o in hosts["h03"]["ignored"]] != []
-    assert [h for h, e in hosts.items() if e["status"] == "drift"] == ["h01", "h02", "h04", "h06"]
+    assert [h for h, e in hosts.items() if e["status"] == "drift"] == ["h01", "h02", "h04", "h05", "h06"]
     assert all(o["kind"] == "running" for e in hosts.values() for o in e["objects"])
 
     only_sysctls = fleet.audit("query2", PBR_DRIFT_QUERY="[?module == 'pbr.linux.src_valid_mark']")
@@ -274,7 +287,7 @@ def test_failed_and_unreachable_hosts_have_their_own_status(fleet: Fleet) -> Non
     assert hosts["h99"]["status"] == "unreachable" and hosts["h99"]["objects"] == []
     assert hosts["h08"]["status"] == "failed"
     assert "up2" in hosts["h08"]["error"]["msg"] and hosts["h08"]["error"]["module"].startswith("pbr.linux.")
-    assert hosts["h02"]["status"] == "drift" and hosts["h05"]["status"] == "in_sync"
+    assert hosts["h02"]["status"] == "drift" and hosts["h07"]["status"] == "in_sync"
     summary = json.loads((directory / "drift.json").read_text())["summary"]
     assert (summary["hosts"], summary["unreachable"], summary["failed"]) == (N + 1, 1, 1)
     md = (directory / "drift.md").read_text()
