@@ -21,7 +21,9 @@ description:
     saved boot state is out of date with the running one). Any other module that reports C(changed) in check mode is
     one object of kind C(other) named by its task, with the task's diff if it gave one.
   - A host is C(in_sync) when no task of it would change anything, C(drift) when at least one object counts as drift
-    (see O(query)), C(failed) when a task failed (and was not ignored), C(unreachable) when Ansible could not reach it.
+    (see O(query)), C(failed) when a task failed (not ignored, not rescued - as the run's recap counts it),
+    C(unreachable) when Ansible could not reach it (not under C(ignore_unreachable)), C(not_audited) when a play
+    targeted it and ran no task on it while it ran tasks on other hosts (a later C(serial) batch after a failed one).
     A failed or unreachable host keeps the objects found before it stopped.
   - "C(drift.json): C({\"summary\": {...}, \"hosts\": {\"<inventory name>\": {\"status\": ..., \"objects\": [...]}}}).
     C(summary) counts hosts per status and drifted objects and names the playbooks; each object has C(task),
@@ -32,11 +34,12 @@ description:
     host that is not in sync its objects as a diff per task.
   - The report is meant for check mode - what a run would change is the drift. Without C(--check) it lists what the
     run changed. The callback itself never changes a host.
-  - "Exit status: with O(fail) the run ends with status 4 if a host was unreachable, else 2 if a task failed, else 3 if
-    a host drifted (the callback raises C(SystemExit) once the report is written: a callback has no other way to set
+  - "Exit status: with O(fail) the run ends with status 4 if a host was unreachable, else 2 if a task failed or a host
+    was not audited, else 3 if a host drifted (the callback raises C(SystemExit) once the report is written: a callback has no other way to set
     C(ansible-playbook)'s status), else Ansible's own status. Without O(fail) the status is Ansible's (0 for a run that
     only found drift). Whatever O(fail) says, a report that cannot be written (the directory is not writable) ends the
-    run with status 1 - an audit without its report has failed."
+    run with status 1 - an audit without its report has failed. With several playbooks on the command line the report
+    is rewritten after each and O(fail) ends the run after the last."
 requirements:
   - jmespath (on the controller, only for O(query))
 options:
@@ -80,8 +83,11 @@ notes:
   - Enable it the Ansible way, C(ANSIBLE_CALLBACKS_ENABLED=pbr.linux.drift) or C(callbacks_enabled = pbr.linux.drift)
     in the C([defaults]) section of C(ansible.cfg). It does not replace the stdout callback; the run's output stays as
     it is.
-  - Hosts keep their own objects while the run goes on; the report is written once, in C(v2_playbook_on_stats). With
-    several playbooks on one command line it covers all of them.
+  - The report is written at the end of each playbook (C(v2_playbook_on_stats)) and covers the playbooks run so far.
+  - List it last in C(callbacks_enabled) when other callbacks write files at the end of the run (junit, profile_tasks);
+    when O(fail) ends the run, the callbacks after it do not see the run's end.
+  - C(objects_omitted) counts the operations a module did not list (beyond 1000 in one task); each counts as one
+    object drifted.
 """
 
 EXAMPLES = r"""
@@ -120,9 +126,10 @@ from ansible import context
 from ansible.errors import AnsibleError
 from ansible.plugins.callback import CallbackBase
 
-STATUSES = ("in_sync", "drift", "failed", "unreachable")
-# ansible-playbook's own statuses for unreachable and failed hosts; 3 (unused by ansible-playbook) for drift
-EXIT_STATUS = {"unreachable": 4, "failed": 2, "drift": 3}
+STATUSES = ("in_sync", "drift", "failed", "unreachable", "not_audited")
+# ansible-playbook's own statuses for unreachable and failed hosts; 3 (unused by ansible-playbook) for drift;
+# a host a play targeted that never ran a task of it (a later serial batch after a failed one) is not known to be in sync
+EXIT_STATUS = {"unreachable": 4, "failed": 2, "not_audited": 2, "drift": 3}
 EXIT_BAD_OPTION = 5  # ansible-playbook's status for bad options: an invalid query
 EXIT_NO_REPORT = 1  # the report could not be made or written
 SAVED_MODULES = ("pbr.linux.persist",)
@@ -137,6 +144,7 @@ class HostRecord:
         self.omitted = 0
         self.failed: Optional[Dict[str, Any]] = None
         self.unreachable: Optional[Dict[str, Any]] = None
+        self.not_audited: List[str] = []  # plays that targeted the host and ran nothing on it
 
 
 class CallbackModule(CallbackBase):
@@ -151,6 +159,10 @@ class CallbackModule(CallbackBase):
         self.playbooks: List[str] = []
         self.compiled: Any = None
         self.spent = 0.0  # seconds in this callback's handlers: what the report costs the run
+        # the plays of the current playbook: id -> (name, the hosts it targets, the hosts with a result in it);
+        # a play with ``serial`` starts once per batch, as the same play
+        self.plays: Dict[int, Tuple[str, List[str], set]] = {}
+        self.seen: set = set()  # hosts with a result in the current play
 
     def set_options(self, task_keys: Any = None, var_options: Any = None, direct: Any = None) -> None:
         super().set_options(task_keys=task_keys, var_options=var_options, direct=direct)
@@ -171,38 +183,71 @@ class CallbackModule(CallbackBase):
     def v2_playbook_on_start(self, playbook: Any) -> None:
         self.playbooks.append(os.path.basename(getattr(playbook, "_file_name", "") or ""))
 
-    def v2_runner_on_ok(self, result: Any) -> None:
+    def v2_playbook_on_play_start(self, play: Any) -> None:
+        if id(play) not in self.plays:
+            self.plays[id(play)] = (str(play.get_name()), play_hosts(play), set())
+        self.seen = self.plays[id(play)][2]
+
+    def end_playbook(self) -> None:
+        """A host a play targeted that got no result in it (while others did) was not audited by it."""
+        for name, hosts, seen in self.plays.values():
+            for host in hosts if seen else ():
+                if host not in seen:
+                    self.record(host).not_audited.append(name)
+        self.plays = {}
+        self.seen = set()
+
+    def changed_items(self, result: Any) -> None:
+        """Drift objects of a task's result (and of every item of a loop), whether the task then failed or not."""
         started = time.perf_counter()
         res = result._result
-        items = res.get("results") if isinstance(res.get("results"), list) else [res]
+        items = [res]
+        task = result._task
+        # a loop's items are in ``results``; a module's own ``results`` (dnf's strings) is not a loop
+        if (getattr(task, "loop", None) or getattr(task, "loop_with", None)) and isinstance(res.get("results"), list):
+            items = [item for item in res["results"] if isinstance(item, dict)] or [res]
         rec = self.record(result._host.get_name())
         for item in items:
-            if isinstance(item, dict) and item.get("changed") and not item.get("skipped"):
-                objects, omitted = task_objects(task_name(result._task), module_of(result._task), item)
+            if item.get("changed") and not item.get("skipped"):
+                objects, omitted = task_objects(task_name(task), module_of(task), item)
                 rec.objects += objects
                 rec.omitted += omitted
         self.spent += time.perf_counter() - started
 
+    def v2_runner_on_ok(self, result: Any) -> None:
+        self.seen.add(result._host.get_name())
+        self.changed_items(result)
+
+    def v2_runner_on_skipped(self, result: Any) -> None:
+        self.seen.add(result._host.get_name())
+
     def v2_runner_on_failed(self, result: Any, ignore_errors: bool = False) -> None:
+        self.seen.add(result._host.get_name())
+        self.changed_items(result)
         rec = self.record(result._host.get_name())
-        if not ignore_errors and rec.failed is None:
-            rec.failed = error_of(result)
+        if rec.failed is None and not ignore_errors:
+            rec.failed = error_of(result)  # the message; whether the host failed is the run's stats (rescue)
 
     def v2_runner_on_unreachable(self, result: Any) -> None:
+        self.seen.add(result._host.get_name())
         rec = self.record(result._host.get_name())
         if rec.unreachable is None:
             rec.unreachable = error_of(result)
 
     # ------------------------------------------------------------------ the report
     def v2_playbook_on_stats(self, stats: Any) -> None:
+        # sent once per playbook of the command line; the report covers every playbook so far
         started = time.perf_counter()
+        self.end_playbook()
         for name in set(getattr(stats, "processed", {})) | set(getattr(stats, "dark", {})):
             self.record(name)
         directory = self.get_option("report_dir")
         try:
-            report = build_report(self.hosts, self.compiled, self.playbooks, bool(context.CLIARGS.get("check")))
+            report = build_report(
+                self.hosts, self.compiled, self.playbooks, bool(context.CLIARGS.get("check")), outcomes(stats)
+            )
             write_report(directory, report)
-        except (AnsibleError, OSError) as err:
+        except Exception as err:  # pylint: disable=broad-exception-caught
             # an exception here would be a warning and the run's status Ansible's: the audit failed, say so
             self._display.error(f"pbr.linux.drift: no report written to {directory}: {err}")
             raise SystemExit(EXIT_NO_REPORT) from None
@@ -210,11 +255,12 @@ class CallbackModule(CallbackBase):
         self.spent += time.perf_counter() - started
         self._display.display(
             f"pbr.linux.drift: {summary['hosts']} hosts: {summary['in_sync']} in sync, {summary['drift']} drifted, "
-            f"{summary['failed']} failed, {summary['unreachable']} unreachable; report in "
+            f"{summary['failed']} failed, {summary['unreachable']} unreachable, {summary['not_audited']} not audited; report in "
             f"{os.path.join(directory, 'drift.json')} and drift.md ({self.spent * 1000:.0f} ms in the callback)"
         )
-        if self.get_option("fail"):
-            for status in ("unreachable", "failed", "drift"):
+        last = len(self.playbooks) >= len(context.CLIARGS.get("args") or ())
+        if self.get_option("fail") and last:
+            for status in ("unreachable", "failed", "not_audited", "drift"):
                 if summary[status]:
                     raise SystemExit(EXIT_STATUS[status])
 
@@ -236,6 +282,29 @@ def compile_query(query: str) -> Any:
         ) from None
 
 
+def play_hosts(play: Any) -> List[str]:
+    """The inventory hosts a play targets (after --limit); [] where the API does not say."""
+    try:
+        inventory = play.get_variable_manager()._inventory
+        # ignore_restrictions: during a ``serial`` batch the inventory is restricted to the batch (--limit still holds)
+        hosts = inventory.get_hosts(play.hosts, ignore_restrictions=True, order=getattr(play, "order", None))
+        return [h.get_name() for h in hosts]
+    except Exception:  # pylint: disable=broad-exception-caught
+        return []
+
+
+def outcomes(stats: Any) -> Dict[str, str]:
+    """Failed and unreachable hosts as the run counts them: a rescued failure or an ignored unreachable is neither."""
+    out: Dict[str, str] = {}
+    for name, count in (getattr(stats, "failures", None) or {}).items():
+        if count:
+            out[name] = "failed"
+    for name, count in (getattr(stats, "dark", None) or {}).items():
+        if count:
+            out[name] = "unreachable"
+    return out
+
+
 def task_name(task: Any) -> str:
     return str(task.get_name()).strip()
 
@@ -247,11 +316,16 @@ def module_of(task: Any) -> str:
 def task_objects(task: str, module: str, res: Dict[str, Any]) -> Tuple[List[Dict[str, Any]], int]:
     """A changed task's drift objects: its ``changes`` (pbr.linux modules), else the task as one object."""
     kind = "saved" if module in SAVED_MODULES else ("running" if module.startswith(OUR_PREFIX) else "other")
-    changes = res.get("changes")
     head = {"task": task, "module": module, "kind": kind}
-    if isinstance(changes, list) and (changes or kind != "other"):
+    # ``changes`` as pbr.linux modules return it; another module's key of that name means something else
+    changes = res.get("changes") if kind != "other" else None
+    if isinstance(changes, list):
+        entries = [dict(head, **c) for c in changes if isinstance(c, dict) and "object" in c and "change" in c]
         omitted = res.get("changes_omitted")
-        return [dict(head, **c) for c in changes if isinstance(c, dict)], omitted if isinstance(omitted, int) else 0
+        omitted = omitted if isinstance(omitted, int) and not isinstance(omitted, bool) else 0
+        if entries or omitted:
+            return entries, omitted
+        # changed, yet no object named: the task as one object, never silence
     obj: Dict[str, Any] = dict(head, change="different", object=task, where="")
     diff = res.get("diff")
     diffs = diff if isinstance(diff, list) else [diff] if isinstance(diff, dict) else []
@@ -271,37 +345,53 @@ def select(objects: List[Dict[str, Any]], compiled: Any) -> Tuple[List[Dict[str,
     """(drift, ignored): the objects the query returns count; the rest are ignored."""
     if compiled is None:
         return objects, []
-    chosen = compiled.search(objects)
-    if not isinstance(chosen, list) or not all(isinstance(o, dict) for o in chosen):
+    expected = "expected a list of the objects themselves, such as \"[?kind != 'saved']\""
+    try:
+        chosen = compiled.search(objects)
+    except Exception as err:  # pylint: disable=broad-exception-caught
         raise AnsibleError(
-            f"pbr.linux.drift: query (PBR_DRIFT_QUERY) {compiled.expression!r} returned {chosen!r}; expected a list of "
-            "the objects, such as \"[?kind != 'saved']\""
+            f"pbr.linux.drift: query (PBR_DRIFT_QUERY) {compiled.expression!r} failed on a host's objects: {err}; {expected}"
+        ) from None
+    ids = {id(o) for o in objects}
+    if not isinstance(chosen, list) or not all(id(o) in ids for o in chosen):
+        # a projection (``[].{o: object}``) or a count returns new values: they are not objects to report
+        raise AnsibleError(
+            f"pbr.linux.drift: query (PBR_DRIFT_QUERY) {compiled.expression!r} returned {chosen!r}; {expected}"
         )
-    ids = {json.dumps(o, sort_keys=True) for o in chosen}
-    return chosen, [o for o in objects if json.dumps(o, sort_keys=True) not in ids]
+    picked = {id(o) for o in chosen}
+    return [o for o in objects if id(o) in picked], [o for o in objects if id(o) not in picked]
 
 
-def build_report(hosts: Dict[str, HostRecord], compiled: Any, playbooks: List[str], check_mode: bool) -> Dict[str, Any]:
+def build_report(
+    hosts: Dict[str, HostRecord],
+    compiled: Any,
+    playbooks: List[str],
+    check_mode: bool,
+    outcome: Optional[Dict[str, str]] = None,
+) -> Dict[str, Any]:
+    """The report; ``outcome``: the failed and unreachable hosts as the run's stats count them (None: as the events said)."""
     out: Dict[str, Any] = {}
     counts = dict.fromkeys(STATUSES, 0)
     total = 0
     for name in sorted(hosts):
         rec = hosts[name]
         drift, ignored = select(rec.objects, compiled)
-        if rec.unreachable:
-            status = "unreachable"
-        elif rec.failed:
-            status = "failed"
+        if outcome is not None:
+            status = outcome.get(name, "")
         else:
-            status = "drift" if drift or rec.omitted else "in_sync"
+            status = "unreachable" if rec.unreachable else "failed" if rec.failed else ""
+        if not status:
+            status = "drift" if drift or rec.omitted else "not_audited" if rec.not_audited else "in_sync"
         entry: Dict[str, Any] = {"status": status, "objects": drift}
         if ignored:
             entry["ignored"] = ignored
         if rec.omitted:
             entry["objects_omitted"] = rec.omitted
-        error = rec.unreachable or rec.failed
+        error = rec.unreachable if status == "unreachable" else rec.failed if status == "failed" else None
         if error:
             entry["error"] = error
+        if rec.not_audited:
+            entry["not_audited_in"] = rec.not_audited
         out[name] = entry
         counts[status] += 1
         total += len(drift) + rec.omitted
@@ -323,7 +413,7 @@ def markdown(report: Dict[str, Any]) -> str:
         "# pbr.linux drift report",
         "",
         f"{s['hosts']} hosts: {s['in_sync']} in sync, {s['drift']} drifted, {s['failed']} failed, "
-        f"{s['unreachable']} unreachable; {s['objects']} objects drifted ({mode}; "
+        f"{s['unreachable']} unreachable, {s['not_audited']} not audited; {s['objects']} objects drifted ({mode}; "
         f"playbooks: {', '.join(s['playbooks']) or '-'}" + (f"; query `{s['query']}`" if "query" in s else "") + ").",
         "",
         "| host | status | objects drifted |",
@@ -339,9 +429,11 @@ def markdown(report: Dict[str, Any]) -> str:
         if "error" in entry:
             err = entry["error"]
             lines += [f"Task `{err['task']}` (`{err['module']}`): {err['msg']}", ""]
+        if entry.get("not_audited_in"):
+            lines += [f"Not audited by the play(s) {', '.join(entry['not_audited_in'])}: no task of them ran here.", ""]
         lines += review(entry["objects"])
         if entry.get("objects_omitted"):
-            lines += [f"... and {entry['objects_omitted']} more changes not listed by the modules.", ""]
+            lines += [f"... and {entry['objects_omitted']} more operations the modules did not list.", ""]
         if entry.get("ignored"):
             lines += [f"{len(entry['ignored'])} objects left out by the query.", ""]
     return "\n".join(lines).rstrip("\n") + "\n"
@@ -356,27 +448,28 @@ def review(objects: List[Dict[str, Any]]) -> List[str]:
     current: Any = None
     where: Any = None
     for obj in objects:
-        head = (obj["task"], obj["module"], obj["kind"])
+        head = (obj.get("task", ""), obj.get("module", ""), obj.get("kind", ""))
         if head != current:
             if current is not None:
                 lines += ["```", ""]
             current, where = head, None
             lines += [
-                f"### {obj['task']} (`{obj['module']}`, {KIND_WORDS.get(obj['kind'], obj['kind'])})",
+                f"### {head[0]} (`{head[1]}`, {KIND_WORDS.get(head[2], head[2])})",
                 "",
                 "```diff",
             ]
+        text = str(obj.get("object", ""))
         if obj.get("where") and obj["where"] != where:
             where = obj["where"]
             lines.append(f"# {where}")
         change = obj.get("change")
         if change == "missing":
-            lines += ["+" + line for line in str(obj["object"]).splitlines()]
+            lines += ["+" + line for line in text.splitlines()]
         elif change == "extra":
-            lines += ["-" + line for line in str(obj["object"]).splitlines()]
+            lines += ["-" + line for line in text.splitlines()]
         else:
             if obj.get("before") is None and obj.get("after") is None:
-                lines.append(f"! {obj['object']} (changed; run with --diff for the task's diff)")
+                lines.append(f"! {text} (changed; run with --diff for the task's diff)")
             lines += ["-" + line for line in str(obj.get("before") or "").splitlines()]
             lines += ["+" + line for line in str(obj.get("after") or "").splitlines()]
     if current is not None:
@@ -388,7 +481,7 @@ def write_report(directory: str, report: Dict[str, Any]) -> None:
     os.makedirs(directory, exist_ok=True)
     for name, text in (("drift.json", json.dumps(report, indent=2) + "\n"), ("drift.md", markdown(report))):
         fd, tmp = tempfile.mkstemp(dir=directory, prefix=f".{name}.")
-        with os.fdopen(fd, "w") as handle:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
             handle.write(text)
         os.chmod(tmp, 0o644)
         os.replace(tmp, os.path.join(directory, name))

@@ -381,7 +381,10 @@ class PersistKind(Kind[SavedFile, List[SavedFile]]):
         policy = path.startswith(self.state_dir + os.sep) and all(f is None or f.mode >= 0 for f in (old, new))
         if policy and (old is None or new is None or (old.mode, old.uid) == (new.mode, new.uid)):
             lines = [[(line, line) for line in f.content.splitlines()] if f else [] for f in (old, new)]
-            return engine.line_changes(lines[0], lines[1], path)
+            found = engine.line_changes(lines[0], lines[1], path)
+            if found:
+                return found
+            # no line differs (an empty file; the lines written otherwise: line endings, the last newline): the file
         if old is None or new is None:
             return [engine.change("missing" if old is None else "extra", path, path)]
         return [

@@ -53,7 +53,9 @@ class Fleet:
         assert proc.returncode == 0, f"{name}: {script!r} failed: {proc.stderr}"
         return proc.stdout
 
-    def playbook(self, *args: str, inventory: Optional[Path] = None, **env: str) -> subprocess.CompletedProcess:
+    def playbook(
+        self, *args: str, inventory: Optional[Path] = None, site: Path = SITE, **env: str
+    ) -> subprocess.CompletedProcess:
         # PBR_ANSIBLE_PLAYBOOK: another ansible-core's (scripts/ansible-matrix.sh)
         ansible = os.environ.get("PBR_ANSIBLE_PLAYBOOK") or str(Path(sys.executable).parent / "ansible-playbook")
         full = dict(os.environ)
@@ -67,7 +69,7 @@ class Fleet:
         )
         full.update(env)
         inv = str(inventory or self.root / "inventory.yml")
-        argv = [*FLEET, "ctl", str(self.root), ansible, "-i", inv, str(SITE), *args]
+        argv = [*FLEET, "ctl", str(self.root), ansible, "-i", inv, str(site), *args]
         return subprocess.run(argv, capture_output=True, text=True, env=full, timeout=600, check=False)
 
     def audit(self, report: str, **env: str) -> Dict[str, Any]:
@@ -293,3 +295,22 @@ def test_failed_and_unreachable_hosts_have_their_own_status(fleet: Fleet) -> Non
     assert (summary["hosts"], summary["unreachable"], summary["failed"]) == (N + 1, 1, 1)
     md = (directory / "drift.md").read_text()
     assert "| h99 | unreachable | 0 |" in md and "## h08: failed" in md
+
+
+def test_hosts_a_stopped_play_never_reached_are_not_audited(fleet: Fleet) -> None:
+    directory = fleet.root / "serial"
+    proc = fleet.playbook(
+        "--check",
+        site=SITE.parent / "serial.yml",
+        ANSIBLE_CALLBACKS_ENABLED="pbr.linux.drift",
+        PBR_DRIFT_REPORT=str(directory),
+        PBR_DRIFT_FAIL="true",
+    )
+    assert proc.returncode == 2, proc.stdout[-3000:]
+    hosts = json.loads((directory / "drift.json").read_text())["hosts"]
+    first_batch = ["h01", "h03"]  # the inventory's order: the proxies first
+    assert hosts["h01"]["status"] == "failed" and hosts["h01"]["error"]["msg"] == "h01 fails its audit"
+    assert hosts["h03"]["status"] == "in_sync"
+    rest = [h for h in PROXIES + MULTIHOMED if h not in first_batch]
+    assert {h: hosts[h]["status"] for h in rest} == dict.fromkeys(rest, "not_audited")
+    assert hosts["h10"]["not_audited_in"] == ["Audit in batches"]

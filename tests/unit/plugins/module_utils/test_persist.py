@@ -372,3 +372,15 @@ def test_changes_of_a_saved_file_are_its_lines(tmp_path: Path) -> None:
     loose = persist.SavedFile(saved.path, saved.content, 0o666)
     (got,) = k.changes(Op("replace", saved, loose))
     assert got["change"] == "different" and "mode 0666" in got["before"] and "mode" not in got["after"]
+
+
+def test_a_saved_file_differing_only_in_line_endings_is_one_different_file(tmp_path: Path) -> None:
+    state = str(tmp_path / "etc" / "pbr-linux")
+    k = persist.PersistKind(state, list, systemd_root=False)
+    running = persist.SavedFile(state + "/rules-4.batch", "rule add priority 100 lookup 100\n")
+    for saved in ("rule add priority 100 lookup 100\r\n", "rule add priority 100 lookup 100"):
+        (got,) = k.changes(Op("replace", running, persist.SavedFile(running.path, saved)))
+        assert (got["change"], got["object"]) == ("different", running.path)
+    assert k.changes(Op("add", persist.SavedFile(state + "/empty", ""))) == [
+        {"change": "missing", "object": state + "/empty", "where": state + "/empty"}
+    ]
