@@ -254,9 +254,8 @@ class CallbackModule(CallbackBase):
         summary = report["summary"]
         self.spent += time.perf_counter() - started
         self._display.display(
-            f"pbr.linux.drift: {summary['hosts']} hosts: {summary['in_sync']} in sync, {summary['drift']} drifted, "
-            f"{summary['failed']} failed, {summary['unreachable']} unreachable, {summary['not_audited']} not audited; report in "
-            f"{os.path.join(directory, 'drift.json')} and drift.md ({self.spent * 1000:.0f} ms in the callback)"
+            f"pbr.linux.drift: {counts_text(summary)}; report in {os.path.join(directory, 'drift.json')} and drift.md "
+            f"({self.spent * 1000:.0f} ms in the callback)"
         )
         last = len(self.playbooks) >= len(context.CLIARGS.get("args") or ())
         if self.get_option("fail") and last:
@@ -367,19 +366,16 @@ def build_report(
     compiled: Any,
     playbooks: List[str],
     check_mode: bool,
-    outcome: Optional[Dict[str, str]] = None,
+    outcome: Dict[str, str],
 ) -> Dict[str, Any]:
-    """The report; ``outcome``: the failed and unreachable hosts as the run's stats count them (None: as the events said)."""
+    """The report; ``outcome``: the failed and unreachable hosts as the run's stats count them (:func:`outcomes`)."""
     out: Dict[str, Any] = {}
     counts = dict.fromkeys(STATUSES, 0)
     total = 0
     for name in sorted(hosts):
         rec = hosts[name]
         drift, ignored = select(rec.objects, compiled)
-        if outcome is not None:
-            status = outcome.get(name, "")
-        else:
-            status = "unreachable" if rec.unreachable else "failed" if rec.failed else ""
+        status = outcome.get(name, "")
         if not status:
             status = "drift" if drift or rec.omitted else "not_audited" if rec.not_audited else "in_sync"
         entry: Dict[str, Any] = {"status": status, "objects": drift}
@@ -402,6 +398,14 @@ def build_report(
     return {"summary": summary, "hosts": out}
 
 
+def counts_text(summary: Dict[str, Any]) -> str:
+    """The hosts per status, as the run's last line and the report's first say it."""
+    return (
+        f"{summary['hosts']} hosts: {summary['in_sync']} in sync, {summary['drift']} drifted, {summary['failed']} failed, "
+        f"{summary['unreachable']} unreachable, {summary['not_audited']} not audited"
+    )
+
+
 def cell(text: Any) -> str:
     return str(text).replace("|", "\\|").replace("\n", " ")
 
@@ -412,8 +416,7 @@ def markdown(report: Dict[str, Any]) -> str:
     lines = [
         "# pbr.linux drift report",
         "",
-        f"{s['hosts']} hosts: {s['in_sync']} in sync, {s['drift']} drifted, {s['failed']} failed, "
-        f"{s['unreachable']} unreachable, {s['not_audited']} not audited; {s['objects']} objects drifted ({mode}; "
+        f"{counts_text(s)}; {s['objects']} objects drifted ({mode}; "
         f"playbooks: {', '.join(s['playbooks']) or '-'}" + (f"; query `{s['query']}`" if "query" in s else "") + ").",
         "",
         "| host | status | objects drifted |",

@@ -172,6 +172,16 @@ class Op(Generic[T]):
     obj: T
     old: Optional[T] = None
 
+    @property
+    def held(self) -> Optional[T]:
+        """The object the host holds before the operation (None for an add)."""
+        return self.obj if self.action == "delete" else self.old
+
+    @property
+    def wanted(self) -> Optional[T]:
+        """The object the host holds after it (None for a delete)."""
+        return None if self.action == "delete" else self.obj
+
     def inverse(self) -> Op[T]:
         if self.action == "add":
             return Op("delete", self.obj)

@@ -568,7 +568,7 @@ class RuleKind(Kind[Rule, TableNames]):
         return (obj.family, obj.priority)
 
     def counterpart(self, obj: Rule) -> Hashable:
-        return (obj.family, obj.priority)
+        return self.group(obj)  # a changed rule is deleted and added in its priority
 
     def owned(self, obj: Rule) -> bool:
         return obj.protocol == PBR_PROTO

@@ -184,9 +184,9 @@ class NetfilterKind(engine.Kind[Chain, None]):
 
     def changes(self, op: engine.Op[Chain]) -> List[Dict[str, Any]]:
         """Rule by rule, in the backend's notation, compared in its canonical form (nft words a rule its own way)."""
-        old = self._lines(op.old if op.action == "replace" else op.obj) if op.action != "add" else []
-        new = self._lines(op.obj) if op.action != "delete" else []
-        return engine.line_changes(old, new, f"{self.section(op.obj)}: chain {op.obj.name}")
+        return engine.line_changes(
+            self._lines(op.held), self._lines(op.wanted), f"{self.section(op.obj)}: chain {op.obj.name}"
+        )
 
     def _lines(self, obj: Optional[Chain]) -> List[Tuple[Hashable, str]]:
         if obj is None:

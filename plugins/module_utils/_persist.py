@@ -375,8 +375,7 @@ class PersistKind(Kind[SavedFile, List[SavedFile]]):
     def changes(self, op: engine.Op[SavedFile]) -> List[Dict[str, Any]]:
         """A saved policy file line by line (``missing``: running, not saved; ``extra``: saved, no longer running);
         the machinery (script, units, hooks) and a file's mode or owner as the file."""
-        old = op.old if op.action == "replace" else (op.obj if op.action == "delete" else None)
-        new = op.obj if op.action != "delete" else None
+        old, new = op.held, op.wanted
         path = op.obj.path
         policy = path.startswith(self.state_dir + os.sep) and all(f is None or f.mode >= 0 for f in (old, new))
         if policy and (old is None or new is None or (old.mode, old.uid) == (new.mode, new.uid)):
